@@ -1,0 +1,1 @@
+"""Root conftest: scenario files are collected as tests (hook added by the scenarios package)."""

@@ -1,0 +1,1 @@
+"""fakelinear: a stateful, flaky-on-purpose fake of Linear's GraphQL API."""
