@@ -1,1 +1,22 @@
-"""scenarios."""
+"""scenarios: declarative exactly-once scenarios, their runner, checker and report.
+
+A scenario file (``scenarios/*.toml``) names a fault plan, a workload, a promoter
+configuration, store faults, events and the expected outcome; :func:`run_scenario` runs it
+in-process against the fake on a virtual clock, records every create and write-back, and
+:func:`~scenarios.checker.check` finds lost, duplicated, falsely linked and orphaned findings,
+cap and kill-switch violations and leftovers (DESIGN.md §6, I1-I6).
+"""
+
+from scenarios.errors import ScenarioError
+from scenarios.loader import curated_paths, load, load_all, loads
+from scenarios.spec import ScenarioSpec
+
+__all__ = ["ScenarioError", "ScenarioSpec", "curated_paths", "load", "load_all", "loads", "run_scenario"]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - lazy import keeps `import scenarios` light
+    if name == "run_scenario":
+        from scenarios.runner import run_scenario
+
+        return run_scenario
+    raise AttributeError(name)

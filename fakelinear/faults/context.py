@@ -1,0 +1,99 @@
+"""The per-request facts the fault layer decides on.
+
+The handler builds a :class:`RequestContext` after auth and ``api.prepare`` and passes it to
+:meth:`fakelinear.faults.FaultEngine.process`. Everything a fault decision may depend on is
+here, so a decision is a pure function of seed, plan and this context (plus engine state
+that is itself a function of earlier requests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_WS = re.compile(r"\s+")
+
+
+def mask_key(key: str | None) -> str:
+    """A key as it may be printed: ``…`` and its last 6 characters, never whole."""
+    if not key:
+        return "…"
+    return "…" + key[-6:]
+
+
+def normalize_query(query: str) -> str:
+    """Collapse whitespace so formatting differences do not change the body hash."""
+    return _WS.sub(" ", query).strip()
+
+
+def body_hash(query: str, variables: dict[str, Any] | None) -> str:
+    """sha256 hex of the normalized query and canonical JSON variables (the sticky key)."""
+    h = hashlib.sha256()
+    h.update(normalize_query(query).encode())
+    h.update(b"\x1f")
+    h.update(json.dumps(variables or {}, sort_keys=True, separators=(",", ":"), default=str).encode())
+    return h.hexdigest()
+
+
+@dataclass
+class RequestContext:
+    """One GraphQL request as the fault layer sees it.
+
+    ``prepared`` is a :class:`fakelinear.api.PreparedOperation` (``None`` is tolerated for
+    requests that failed to prepare; they are still rate limited and journaled). ``seq`` is
+    the handler's global request number (informational; the engine keeps its own per-key
+    counters for decisions). ``client_id`` identifies a client session for cold-start
+    windows scoped per client; ``None`` falls back to the key.
+    """
+
+    key: str
+    key_masked: str
+    workspace_id: str | None
+    prepared: Any
+    variables: dict[str, Any] | None
+    body_hash: str
+    seq: int = 0
+    client_id: str | None = None
+
+    @classmethod
+    def build(
+        cls,
+        key: str,
+        workspace_id: str | None,
+        prepared: Any,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        seq: int = 0,
+        client_id: str | None = None,
+    ) -> RequestContext:
+        """Convenience constructor computing ``key_masked`` and ``body_hash``."""
+        return cls(
+            key=key,
+            key_masked=mask_key(key),
+            workspace_id=workspace_id,
+            prepared=prepared,
+            variables=variables,
+            body_hash=body_hash(query, variables),
+            seq=seq,
+            client_id=client_id,
+        )
+
+    # Accessors that tolerate ``prepared is None``.
+    @property
+    def operation_name(self) -> str | None:
+        return getattr(self.prepared, "operation_name", None)
+
+    @property
+    def operation_type(self) -> str | None:
+        return getattr(self.prepared, "operation_type", None)
+
+    @property
+    def root_fields(self) -> tuple[str, ...]:
+        return tuple(getattr(self.prepared, "root_fields", ()) or ())
+
+    @property
+    def is_create(self) -> bool:
+        return bool(getattr(self.prepared, "is_create", False))

@@ -1,0 +1,102 @@
+"""F5: Linear's leaky-bucket rate limit, per API key, on the fake's clock.
+
+The bucket holds up to ``capacity`` requests and drains at ``capacity`` per hour. A request
+fits when the bucket has room for it; a refused request adds nothing (so a client that
+waits gets through). Header values follow Linear's names:
+
+* ``X-RateLimit-Requests-Limit``: capacity.
+* ``X-RateLimit-Requests-Remaining``: whole requests that fit right now.
+* ``X-RateLimit-Requests-Reset``: epoch **milliseconds** when the bucket is empty again
+  (everything remaining). A refused client that sleeps until then certainly gets through;
+  :meth:`LeakyBucket.next_slot` is the earliest moment one request fits.
+"""
+
+from __future__ import annotations
+
+import math
+
+HOUR = 3600.0
+
+
+class LeakyBucket:
+    """One key's bucket. ``capacity`` is passed per call so a plan change applies at once."""
+
+    __slots__ = ("level", "updated")
+
+    def __init__(self, now: float) -> None:
+        self.level = 0.0
+        self.updated = now
+
+    def _drain(self, now: float, capacity: float) -> None:
+        if now > self.updated:
+            self.level = max(0.0, self.level - (now - self.updated) * capacity / HOUR)
+            self.updated = now
+        self.level = min(self.level, capacity)
+
+    def take(self, now: float, capacity: float, amount: float = 1.0, enforce: bool = True) -> bool:
+        """Add ``amount``; False (and nothing added) when it does not fit and ``enforce``.
+        Unenforced buckets still fill (capped), so headers stay meaningful."""
+        self._drain(now, capacity)
+        if self.level + amount > capacity + 1e-9:
+            if enforce:
+                return False
+            self.level = capacity
+            return True
+        self.level += amount
+        return True
+
+    def admit(self, now: float, capacity: float, amount: float = 1.0, enforce: bool = True) -> tuple[bool, int, float]:
+        """One request in one drain: ``(admitted, remaining, reset_at)``; the hot path."""
+        level = self.level
+        if now > self.updated:
+            level -= (now - self.updated) * capacity / HOUR
+            if level < 0.0:
+                level = 0.0
+            self.updated = now
+        if level > capacity:
+            level = capacity
+        admitted = True
+        if level + amount > capacity + 1e-9:
+            if enforce:
+                admitted = False
+            else:
+                level = capacity
+        else:
+            level += amount
+        self.level = level
+        remaining = int(capacity - level + 1e-9)
+        return admitted, (remaining if remaining > 0 else 0), now + level * HOUR / capacity
+
+    def remaining(self, now: float, capacity: float) -> int:
+        """Whole units that fit now."""
+        self._drain(now, capacity)
+        return max(0, math.floor(capacity - self.level + 1e-9))
+
+    def reset_at(self, now: float, capacity: float) -> float:
+        """Epoch seconds when the bucket will be empty."""
+        self._drain(now, capacity)
+        return now + self.level * HOUR / capacity
+
+    def next_slot(self, now: float, capacity: float, amount: float = 1.0) -> float:
+        """Epoch seconds when ``amount`` fits again."""
+        self._drain(now, capacity)
+        excess = self.level + amount - capacity
+        return now if excess <= 0 else now + excess * HOUR / capacity
+
+
+def headers(
+    limit: int, remaining: int, reset_at: float, complexity: tuple[int, int, int, float] | None = None
+) -> dict[str, str]:
+    """Linear's rate-limit headers; ``complexity`` is ``(cost, limit, remaining, reset_at)``."""
+    out = {
+        "x-ratelimit-requests-limit": str(limit),
+        "x-ratelimit-requests-remaining": str(remaining),
+        "x-ratelimit-requests-reset": str(int(math.ceil(reset_at * 1000))),
+    }
+    if complexity is not None:
+        cost, c_limit, c_remaining, c_reset = complexity
+        out["x-complexity"] = str(cost)
+        out["x-ratelimit-complexity-limit"] = str(c_limit)
+        out["x-ratelimit-complexity-remaining"] = str(c_remaining)
+        out["x-ratelimit-complexity-reset"] = str(int(math.ceil(c_reset * 1000)))
+    return out

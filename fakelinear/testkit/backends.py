@@ -1,0 +1,287 @@
+"""The three Linears a suite can run against, behind one small interface.
+
+* ``fake``: an in-process :class:`~fakelinear.FakeLinear` on a virtual clock. The client
+  talks to it through an httpx transport bound to that client (the same request/response
+  translation the respx mock uses), so no global patch can collide with other tests' respx
+  routers.
+* ``server``: ``fakelinear serve`` as a real subprocess on an ephemeral loopback port, with a
+  3-token pool file and ``--virtual-clock``; real HTTP. Sleeps advance the server's clock
+  through ``POST /_fake/clock/advance``.
+* ``online``: the token pool against real Linear, real time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from fakelinear.clock import Clock, RealClock, VirtualClock
+from promoter.linear.client import LinearClient, resolve_url
+
+from .tokens import load_tokens, mask, parse_tokens, test_token, worker_index
+
+__all__ = ["Backend", "HttpClock", "HttpFake", "start_backend", "SERVER_WORKSPACES"]
+
+SERVER_WORKSPACES = 3
+FAKE_URL = "https://api.linear.app/graphql"
+
+
+class HttpClock:
+    """The loopback server's virtual clock: ``now`` asks it, ``sleep`` advances it."""
+
+    virtual = True
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(timeout=10.0)
+
+    def now(self) -> float:
+        return float(self._http.get(f"{self.base_url}/_fake/clock").json()["now"])
+
+    def advance(self, seconds: float) -> float:
+        response = self._http.post(
+            f"{self.base_url}/_fake/clock/advance", json={"seconds": seconds}
+        )
+        response.raise_for_status()
+        return float(response.json()["now"])
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.advance(seconds)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class _HttpFaults:
+    """``fake.faults`` over HTTP: posts rule dicts to ``/_fake/faults``."""
+
+    def __init__(self, fake: HttpFake) -> None:
+        self._fake = fake
+
+    def apply(self, plan: dict[str, Any]) -> _HttpFaults:
+        self._fake.post("/_fake/faults", {"plan": plan})
+        return self
+
+    def profile(self, name: str) -> _HttpFaults:
+        self._fake.post("/_fake/faults", {"profile": name})
+        return self
+
+    def calm(self) -> _HttpFaults:
+        return self.profile("calm")
+
+    def phantom_conflicts(
+        self, on: str | None = None, first: int | None = None, **fields: Any
+    ) -> _HttpFaults:
+        rule = {k: v for k, v in {"on": on, "first": first, **fields}.items() if v is not None}
+        return self.apply({"phantom_conflict": [rule]})
+
+    def gateway_error(self, status: int = 502, **fields: Any) -> _HttpFaults:
+        return self.apply({"gateway": [{"status": status, **fields}]})
+
+    def plan(self) -> dict[str, Any]:
+        return self._fake.get("/_fake/faults")["plan"]
+
+
+@dataclass
+class HttpFake:
+    """Control handle for a loopback fake (the ``/_fake/`` API)."""
+
+    base_url: str
+    tokens: list[str]
+    _http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self._http.get(self.base_url + path, params=params or None)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = self._http.post(self.base_url + path, json=body or {})
+        response.raise_for_status()
+        return response.json()
+
+    @property
+    def faults(self) -> _HttpFaults:
+        return _HttpFaults(self)
+
+    @property
+    def clock(self) -> HttpClock:
+        return HttpClock(self.base_url)
+
+    def journal(self, **filters: Any) -> Any:
+        return self.get("/_fake/journal", **filters)
+
+    def state(self) -> Any:
+        return self.get("/_fake/state")
+
+    def reset(self) -> Any:
+        return self.post("/_fake/reset")
+
+    def close(self) -> None:
+        self._http.close()
+
+
+@dataclass
+class Backend:
+    """One running Linear: how to reach it, its pool, its clock, its control handle."""
+
+    mode: str
+    url: str
+    tokens: list[str]
+    token: str
+    clock: Clock
+    seed: int
+    profile: str
+    fake: Any = None
+    process: subprocess.Popen[str] | None = None
+    transport_factory: Any = None
+    _closers: list[Any] = field(default_factory=list)
+
+    @property
+    def workspace_index(self) -> int:
+        return self.tokens.index(self.token)
+
+    def describe(self) -> str:
+        return (
+            f"--linear={self.mode} --fault-profile {self.profile} --fault-seed {self.seed} "
+            f"(workspace {self.workspace_index + 1}/{len(self.tokens)}, token {mask(self.token)})"
+        )
+
+    def client(self, token: str | None = None) -> LinearClient:
+        """A new client for ``token`` (this process's pinned token by default)."""
+        transport = self.transport_factory() if self.transport_factory else None
+        client = LinearClient(token or self.token, url=self.url, transport=transport)
+        self._closers.append(client.close)
+        return client
+
+    def close(self) -> None:
+        for close in reversed(self._closers):
+            with contextlib.suppress(Exception):  # best effort at teardown
+                close()
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def _fake_backend(seed: int, profile: str) -> Backend:
+    from fakelinear.handler import FakeLinear
+    from fakelinear.transports.mock import to_httpx_response, to_request
+
+    fake = FakeLinear(
+        seed=seed, clock=VirtualClock(), profile=profile, workspaces=SERVER_WORKSPACES
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return to_httpx_response(fake.handle(to_request(request)), request)
+
+    tokens = list(fake.tokens)
+    token = tokens[worker_index() % len(tokens)]
+    return Backend(
+        mode="fake",
+        url=FAKE_URL,
+        tokens=tokens,
+        token=token,
+        clock=fake.clock,
+        seed=seed,
+        profile=profile,
+        fake=fake,
+        transport_factory=lambda: httpx.MockTransport(handler),
+    )
+
+
+def _server_backend(seed: int, profile: str) -> Backend:
+    tmp = tempfile.mkdtemp(prefix="fakelinear-")
+    tokens_file = Path(tmp) / "tokens"
+    cmd = [
+        sys.executable,
+        "-c",
+        "import sys; from fakelinear.cli import main; sys.exit(main())",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--workspaces",
+        str(SERVER_WORKSPACES),
+        "--seed",
+        str(seed),
+        "--profile",
+        profile,
+        "--virtual-clock",
+        "--tokens-file",
+        str(tokens_file),
+    ]
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and CLI
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy()
+    )
+    assert process.stdout is not None
+    first_line: list[str] = []
+    reader = threading.Thread(
+        target=lambda: first_line.append(process.stdout.readline()), daemon=True
+    )
+    reader.start()
+    reader.join(timeout=30)
+    base_url = (first_line[0] if first_line else "").strip()
+    if not base_url.startswith("http"):
+        process.kill()
+        err = process.stderr.read() if process.stderr else ""
+        raise RuntimeError(f"fakelinear serve did not start: {base_url!r} {err[-2000:]}")
+    # Drain the rest of stdout so the server never blocks on a full pipe.
+    threading.Thread(target=process.stdout.read, daemon=True).start()
+    tokens = parse_tokens(tokens_file.read_text(encoding="utf-8"))
+    token = tokens[worker_index() % len(tokens)]
+    clock = HttpClock(base_url)
+    fake = HttpFake(base_url, tokens)
+    backend = Backend(
+        mode="server",
+        url=base_url + "/graphql",
+        tokens=tokens,
+        token=token,
+        clock=clock,
+        seed=seed,
+        profile=profile,
+        fake=fake,
+        process=process,
+    )
+    backend._closers.extend([clock.close, fake.close])
+    return backend
+
+
+def _online_backend(seed: int, profile: str) -> Backend:
+    tokens = load_tokens()
+    token = test_token()
+    return Backend(
+        mode="online",
+        url=resolve_url(None),
+        tokens=tokens,
+        token=token,
+        clock=RealClock(),
+        seed=seed,
+        profile=profile,
+    )
+
+
+def start_backend(mode: str, seed: int, profile: str) -> Backend:
+    """Start (or connect to) the Linear ``mode`` names. Online raises NoTestTokenError when
+    no token is configured (the plugin turns that into a skip)."""
+    if mode == "fake":
+        return _fake_backend(seed, profile)
+    if mode == "server":
+        return _server_backend(seed, profile)
+    if mode == "online":
+        return _online_backend(seed, profile)
+    raise ValueError(f"unknown --linear mode {mode!r}")

@@ -1,0 +1,156 @@
+"""``promoter reconcile``: repair links and duplicates from the issues themselves.
+
+It reads every issue of the team (all pages, archived and trashed included), groups those
+whose body carries a ``finding-id: v1:<hex>`` line by finding, and then:
+
+* a finding that is unlinked in the store is linked to the group's canonical issue — the
+  finding's current link if that issue is live, else the **oldest live** issue;
+* every other live issue of the group that is not already canceled is related to the
+  canonical one as ``duplicate`` and moved to the team's canceled workflow state.
+
+It fails closed: everything is read first (all issue pages, the workflow states, the store
+rows); any error, or a page that claims more results without a cursor (truncated), aborts
+before any write. Only then does it act. Live means neither archived nor trashed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from promoter.findings import parse_finding_id
+from promoter.store.base import FindingStore
+
+log = logging.getLogger(__name__)
+
+
+class ReconcileAborted(Exception):
+    """Reading failed or was incomplete; nothing was changed."""
+
+
+@dataclass
+class ReconcileReport:
+    """What a reconcile run found and did."""
+
+    issues_read: int = 0
+    carrying: int = 0
+    linked: int = 0
+    duplicates_marked: int = 0
+    unknown_findings: int = 0
+    errors: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def repairs(self) -> int:
+        """Links made plus duplicates marked."""
+        return self.linked + self.duplicates_marked
+
+
+def _live(issue: Any) -> bool:
+    return not getattr(issue, "archived_at", None) and not getattr(issue, "trashed", False)
+
+
+def _pages(client: Any, team_id: str, page_size: int) -> Iterator[Any]:
+    """Every team issue; raises :class:`ReconcileAborted` on a truncated page."""
+    flt = {"team": {"id": {"eq": team_id}}}
+    if not hasattr(client, "issues"):
+        yield from client.iter_issues(filter=flt, include_archived=True, page_size=page_size)
+        return
+    after = None
+    seen_cursors: set[str] = set()
+    while True:
+        page = client.issues(filter=flt, first=page_size, after=after, include_archived=True)
+        yield from page.nodes
+        if not page.has_next_page:
+            return
+        if not page.end_cursor or page.end_cursor in seen_cursors:
+            raise ReconcileAborted("truncated page: hasNextPage without a new cursor")
+        seen_cursors.add(page.end_cursor)
+        after = page.end_cursor
+
+
+@dataclass
+class _Plan:
+    links: list[tuple[str, Any]] = field(default_factory=list)  # (finding id, issue)
+    dups: list[tuple[Any, Any]] = field(default_factory=list)  # (duplicate, canonical)
+
+
+class Reconciler:
+    """Reads a team's issues and repairs links and duplicates (see module docstring)."""
+
+    def __init__(self, store: FindingStore, client: Any, team_id: str, page_size: int = 100) -> None:
+        self.store = store
+        self.client = client
+        self.team_id = team_id
+        self.page_size = page_size
+
+    def _read(self, report: ReconcileReport) -> tuple[_Plan, str | None]:
+        issues = list(_pages(self.client, self.team_id, self.page_size))
+        report.issues_read = len(issues)
+        groups: dict[str, list[Any]] = {}
+        for issue in issues:
+            fid = parse_finding_id(getattr(issue, "description", None))
+            if fid:
+                groups.setdefault(fid, []).append(issue)
+        report.carrying = sum(len(g) for g in groups.values())
+        plan = _Plan()
+        for fid, group in sorted(groups.items()):
+            live = sorted(
+                (i for i in group if _live(i)), key=lambda i: (i.created_at or "", i.identifier)
+            )
+            if not live:
+                continue
+            row = self.store.get(fid)
+            if row is None:
+                report.unknown_findings += 1
+            by_id = {i.id: i for i in live}
+            if row is not None and row.issue_id in by_id:
+                canonical = by_id[row.issue_id]
+            else:
+                canonical = live[0]
+                if row is not None and row.issue_id is None:
+                    plan.links.append((fid, canonical))
+            for other in live:
+                if other.id != canonical.id and other.state_type != "canceled":
+                    plan.dups.append((other, canonical))
+        canceled = None
+        if plan.dups:
+            states = [s for s in self.client.workflow_states(self.team_id) if s.type == "canceled"]
+            if not states:
+                raise ReconcileAborted("the team has no canceled workflow state")
+            canceled = sorted(states, key=lambda s: (s.position or 0, s.name))[0].id
+        return plan, canceled
+
+    def run(self, dry_run: bool = False) -> ReconcileReport:
+        """Reconcile; raises :class:`ReconcileAborted` (nothing changed) if reading fails."""
+        report = ReconcileReport()
+        try:
+            plan, canceled = self._read(report)
+        except ReconcileAborted:
+            raise
+        except Exception as exc:
+            raise ReconcileAborted(f"read failed, nothing changed: {type(exc).__name__}: {exc}") from exc
+        for fid, issue in plan.links:
+            report.actions.append(f"link {fid[:12]} -> {issue.identifier}")
+            if not dry_run and self.store.set_linear_issue_id(fid, issue.id, issue.identifier):
+                report.linked += 1
+        for dup, canonical in plan.dups:
+            report.actions.append(f"duplicate {dup.identifier} of {canonical.identifier}")
+            if dry_run:
+                continue
+            try:
+                self.client.relation_create(dup.id, canonical.id, "duplicate")
+                self.client.issue_update(dup.id, state_id=canceled)
+            except Exception as exc:
+                report.errors.append(f"{dup.identifier}: {type(exc).__name__}: {exc}")
+                log.warning("reconcile: marking %s as duplicate failed: %s", dup.identifier, exc)
+                continue
+            report.duplicates_marked += 1
+        return report
+
+
+def reconcile(store: FindingStore, client: Any, team_id: str, dry_run: bool = False) -> ReconcileReport:
+    """Convenience wrapper around :class:`Reconciler`."""
+    return Reconciler(store, client, team_id).run(dry_run=dry_run)

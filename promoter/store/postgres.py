@@ -1,0 +1,242 @@
+"""The shared store for several promoter replicas: PostgreSQL (psycopg 3).
+
+Same model as :mod:`promoter.store.sqlite` (cycle-derived streaks, a partial index on unlinked
+findings), plus what replicas need:
+
+* ``observe`` bumps the class cycle with one atomic ``INSERT .. ON CONFLICT .. RETURNING`` and
+  upserts all seen findings in one statement (``unnest`` of arrays);
+* ``claim`` is a conditional ``UPDATE``: it applies only while the finding is unlinked and
+  unclaimed (or the claim expired, or the same owner re-claims) and returns a fresh token;
+* ``set_linear_issue_id`` applies only while the finding is unlinked and, when a token is
+  given, only under that claim. Zero rows updated means a lost race: the caller skips.
+
+Timestamps and claim expiries come from the injected ``now`` (so virtual clocks work), not from
+the database clock. Tables live in ``schema`` (created if missing) so tests can isolate.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from promoter.findings import Finding, StoredFinding
+from promoter.store.base import StoreError
+from promoter.store.sqlite import dedupe
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS {classes} (
+  cls TEXT PRIMARY KEY,
+  cycle BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {findings} (
+  finding_id TEXT PRIMARY KEY,
+  cls TEXT NOT NULL,
+  ref_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  start_cycle BIGINT NOT NULL,
+  last_cycle BIGINT NOT NULL,
+  first_seen DOUBLE PRECISION NOT NULL,
+  last_seen DOUBLE PRECISION NOT NULL,
+  issue_id TEXT,
+  identifier TEXT,
+  claim_owner TEXT,
+  claim_token TEXT,
+  claim_expiry DOUBLE PRECISION
+);
+CREATE INDEX IF NOT EXISTS {index} ON {findings} (cls, last_cycle, start_cycle)
+  WHERE issue_id IS NULL;
+"""
+
+_COLS = (
+    "f.finding_id, f.cls, f.ref_id, f.kind, f.title, f.detail, "
+    "CASE WHEN f.last_cycle = c.cycle THEN f.last_cycle - f.start_cycle + 1 ELSE 0 END, "
+    "f.first_seen, f.last_seen, f.issue_id, f.identifier"
+)
+
+
+class PostgresFindingStore:
+    """:class:`~promoter.store.base.FindingStore` on PostgreSQL; safe for many replicas, each
+    with its own store (connection)."""
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        schema: str = "public",
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self._now = now
+        self._lock = threading.RLock()
+        self.schema = schema
+        try:
+            self._conn = psycopg.connect(dsn, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+        s = sql.Identifier(schema)
+        self._t = {
+            "classes": sql.SQL("{}.{}").format(s, sql.Identifier("promoter_classes")),
+            "findings": sql.SQL("{}.{}").format(s, sql.Identifier("promoter_findings")),
+            "index": sql.Identifier("promoter_findings_promotable"),
+        }
+        try:
+            with self._conn.transaction():
+                # Serialise concurrent schema creation by several replicas.
+                self._conn.execute("SELECT pg_advisory_xact_lock(7215331)")
+                self._conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(s))
+                self._conn.execute(sql.SQL(_SCHEMA).format(**self._t))
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot create PostgreSQL schema: {exc}") from exc
+
+    def _q(self, text: str) -> sql.Composed:
+        return sql.SQL(text).format(**self._t)
+
+    def _exec(self, text: str, args: Any = None) -> psycopg.Cursor:
+        try:
+            return self._conn.execute(self._q(text), args)
+        except psycopg.Error as exc:
+            raise StoreError(str(exc)) from exc
+
+    def observe(self, cls: str, findings: Iterable[Finding]) -> int:
+        seen = dedupe(findings)
+        for f in seen.values():
+            if f.cls != cls:
+                raise ValueError(f"finding of class {f.cls!r} observed as class {cls!r}")
+        now = self._now()
+        cols: list[list[str]] = [[], [], [], [], []]
+        for fid, f in seen.items():
+            for i, v in enumerate((fid, f.ref_id, f.kind, f.title, f.detail)):
+                cols[i].append(v)
+        with self._lock:
+            try:
+                with self._conn.transaction():
+                    cycle = self._conn.execute(
+                        self._q(
+                            "INSERT INTO {classes} (cls, cycle) VALUES (%s, 1) "
+                            "ON CONFLICT (cls) DO UPDATE SET cycle = {classes}.cycle + 1 "
+                            "RETURNING cycle"
+                        ),
+                        (cls,),
+                    ).fetchone()[0]
+                    self._conn.execute(
+                        self._q(
+                            "INSERT INTO {findings} AS f (finding_id, cls, ref_id, kind, title, "
+                            "detail, start_cycle, last_cycle, first_seen, last_seen) "
+                            "SELECT u.fid, %(cls)s, u.ref, u.kind, u.title, u.detail, "
+                            "%(cycle)s, %(cycle)s, %(now)s, %(now)s "
+                            "FROM unnest(%(fid)s::text[], %(ref)s::text[], %(kind)s::text[], "
+                            "%(title)s::text[], %(detail)s::text[]) "
+                            "AS u(fid, ref, kind, title, detail) "
+                            "ON CONFLICT (finding_id) DO UPDATE SET "
+                            "start_cycle = CASE WHEN f.last_cycle = excluded.last_cycle - 1 "
+                            "THEN f.start_cycle ELSE excluded.start_cycle END, "
+                            "last_cycle = excluded.last_cycle, last_seen = excluded.last_seen, "
+                            "title = excluded.title, detail = excluded.detail"
+                        ),
+                        {
+                            "cls": cls,
+                            "cycle": cycle,
+                            "now": now,
+                            "fid": cols[0],
+                            "ref": cols[1],
+                            "kind": cols[2],
+                            "title": cols[3],
+                            "detail": cols[4],
+                        },
+                    )
+            except psycopg.Error as exc:
+                raise StoreError(f"observe failed: {exc}") from exc
+        return len(seen)
+
+    def refresh_index(self) -> None:
+        """PostgreSQL reads are real-time: nothing to do."""
+
+    def fetch_promotable(self, cls: str, threshold: int, limit: int) -> list[StoredFinding]:
+        if threshold < 1:
+            raise ValueError("threshold must be >= 1")
+        with self._lock:
+            rows = self._exec(
+                f"SELECT {_COLS} FROM {{findings}} f JOIN {{classes}} c ON c.cls = f.cls "
+                "WHERE f.cls = %s AND f.issue_id IS NULL AND f.last_cycle = c.cycle "
+                "AND f.start_cycle <= c.cycle - %s + 1 ORDER BY f.start_cycle, f.finding_id "
+                "LIMIT %s",
+                (cls, threshold, limit),
+            ).fetchall()
+        return [StoredFinding(*r) for r in rows]
+
+    def get(self, finding_id: str) -> StoredFinding | None:
+        with self._lock:
+            r = self._exec(
+                f"SELECT {_COLS} FROM {{findings}} f JOIN {{classes}} c ON c.cls = f.cls "
+                "WHERE f.finding_id = %s",
+                (finding_id,),
+            ).fetchone()
+        return None if r is None else StoredFinding(*r)
+
+    def claim(self, finding_id: str, owner: str, ttl: float) -> str | None:
+        token = uuid.uuid4().hex
+        now = self._now()
+        with self._lock:
+            r = self._exec(
+                "UPDATE {findings} SET claim_owner = %s, claim_token = %s, claim_expiry = %s "
+                "WHERE finding_id = %s AND issue_id IS NULL AND "
+                "(claim_token IS NULL OR claim_expiry <= %s OR claim_owner = %s) "
+                "RETURNING claim_token",
+                (owner, token, now + ttl, finding_id, now, owner),
+            ).fetchone()
+        return token if r is not None else None
+
+    def release_claim(self, finding_id: str, token: str) -> None:
+        with self._lock:
+            self._exec(
+                "UPDATE {findings} SET claim_owner = NULL, claim_token = NULL, "
+                "claim_expiry = NULL WHERE finding_id = %s AND claim_token = %s",
+                (finding_id, token),
+            )
+
+    def set_linear_issue_id(
+        self,
+        finding_id: str,
+        issue_id: str,
+        identifier: str | None = None,
+        claim_token: str | None = None,
+    ) -> bool:
+        text = (
+            "UPDATE {findings} SET issue_id = %s, identifier = %s, claim_owner = NULL, "
+            "claim_token = NULL, claim_expiry = NULL WHERE finding_id = %s AND issue_id IS NULL"
+        )
+        args: tuple = (issue_id, identifier, finding_id)
+        if claim_token is not None:
+            text += " AND claim_token = %s"
+            args += (claim_token,)
+        with self._lock:
+            cur = self._exec(text, args)
+        return cur.rowcount == 1
+
+    def list_findings(self, cls: str | None = None, limit: int | None = None) -> list[StoredFinding]:
+        text = f"SELECT {_COLS} FROM {{findings}} f JOIN {{classes}} c ON c.cls = f.cls"
+        args: list = []
+        if cls is not None:
+            text += " WHERE f.cls = %s"
+            args.append(cls)
+        text += " ORDER BY f.cls, 7 DESC, f.finding_id"
+        if limit is not None:
+            text += " LIMIT %s"
+            args.append(limit)
+        with self._lock:
+            return [StoredFinding(*r) for r in self._exec(text, args).fetchall()]
+
+    def classes(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._exec("SELECT cls FROM {classes} ORDER BY cls").fetchall()]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

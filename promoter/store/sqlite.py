@@ -1,0 +1,245 @@
+"""The embedded default store: SQLite (a file, or ``:memory:``).
+
+Layout and cost model:
+
+* ``classes(cls, cycle)`` counts the cycles (``observe`` calls) per class.
+* ``findings`` keeps, per finding, the cycle its current streak started (``start_cycle``)
+  and the last cycle it was seen (``last_cycle``). The streak is derived:
+  ``cycle - start_cycle + 1`` when ``last_cycle == cycle``, else 0. So ``observe`` touches
+  only the findings seen this cycle (one batched upsert) and the reset of unseen findings
+  costs nothing.
+* A partial index ``(cls, last_cycle, start_cycle) WHERE issue_id IS NULL`` holds exactly
+  the unlinked findings; promotable ones (seen this cycle, streak >= threshold) are one
+  contiguous range of it, so ``fetch_promotable`` is O(promotable), not O(all findings).
+
+``observe`` upserts in finding-id order into a ``WITHOUT ROWID`` table keyed by finding id,
+so both the table and the partial index (whose entries end with the key) are walked
+sequentially rather than at random. Thread-safe through one lock around one connection;
+file databases use WAL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+
+from promoter.findings import Finding, StoredFinding
+from promoter.store.base import StoreError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS classes (
+  cls TEXT PRIMARY KEY,
+  cycle INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS findings (
+  finding_id TEXT PRIMARY KEY,
+  cls TEXT NOT NULL,
+  ref_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  start_cycle INTEGER NOT NULL,
+  last_cycle INTEGER NOT NULL,
+  first_seen REAL NOT NULL,
+  last_seen REAL NOT NULL,
+  issue_id TEXT,
+  identifier TEXT,
+  claim_owner TEXT,
+  claim_token TEXT,
+  claim_expiry REAL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS findings_promotable
+  ON findings (cls, last_cycle, start_cycle) WHERE issue_id IS NULL;
+"""
+
+_UPSERT = """
+INSERT INTO findings (finding_id, cls, ref_id, kind, title, detail,
+                      start_cycle, last_cycle, first_seen, last_seen)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (finding_id) DO UPDATE SET
+  start_cycle = CASE WHEN findings.last_cycle = excluded.last_cycle - 1
+                     THEN findings.start_cycle ELSE excluded.start_cycle END,
+  last_cycle = excluded.last_cycle,
+  last_seen = excluded.last_seen,
+  title = excluded.title,
+  detail = excluded.detail
+"""
+
+_COLS = (
+    "f.finding_id, f.cls, f.ref_id, f.kind, f.title, f.detail, "
+    "CASE WHEN f.last_cycle = c.cycle THEN f.last_cycle - f.start_cycle + 1 ELSE 0 END, "
+    "f.first_seen, f.last_seen, f.issue_id, f.identifier"
+)
+
+
+def _row(r: tuple) -> StoredFinding:
+    return StoredFinding(*r)
+
+
+def dedupe(findings: Iterable[Finding]) -> dict[str, Finding]:
+    """Distinct findings by id (the last one wins for title/detail)."""
+    return {f.finding_id: f for f in findings}
+
+
+class SQLiteFindingStore:
+    """:class:`~promoter.store.base.FindingStore` on SQLite.
+
+    ``path`` is a file name or ``":memory:"``. ``now`` supplies timestamps (first/last seen,
+    claim expiry); inject a virtual clock's ``now`` in tests.
+    """
+
+    def __init__(
+        self,
+        path: str = ":memory:",
+        *,
+        now: Callable[[], float] = time.time,
+        cache_mib: int = 64,
+    ) -> None:
+        self.path = path
+        self._now = now
+        self._lock = threading.RLock()
+        try:
+            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            if path != ":memory:":
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA busy_timeout=5000")
+            self._conn.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
+            self._conn.execute("PRAGMA temp_store=MEMORY")
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open SQLite store {path!r}: {exc}") from exc
+
+    # -- cycles ---------------------------------------------------------------------------
+
+    def _cycle(self, cls: str) -> int | None:
+        r = self._conn.execute("SELECT cycle FROM classes WHERE cls = ?", (cls,)).fetchone()
+        return None if r is None else int(r[0])
+
+    def observe(self, cls: str, findings: Iterable[Finding]) -> int:
+        """One cycle of ``cls`` (see module docstring). Returns the distinct findings seen."""
+        seen = dedupe(findings)
+        for f in seen.values():
+            if f.cls != cls:
+                raise ValueError(f"finding of class {f.cls!r} observed as class {cls!r}")
+        now = self._now()
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                cur = self._cycle(cls)
+                cycle = 1 if cur is None else cur + 1
+                self._conn.execute(
+                    "INSERT INTO classes (cls, cycle) VALUES (?, ?) "
+                    "ON CONFLICT (cls) DO UPDATE SET cycle = excluded.cycle",
+                    (cls, cycle),
+                )
+                self._conn.executemany(
+                    _UPSERT,
+                    (
+                        (fid, cls, f.ref_id, f.kind, f.title, f.detail, cycle, cycle, now, now)
+                        for fid, f in sorted(seen.items())
+                    ),
+                )
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise StoreError(f"observe failed: {exc}") from exc
+        return len(seen)
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    def refresh_index(self) -> None:
+        """SQLite reads are real-time: nothing to do."""
+
+    def fetch_promotable(self, cls: str, threshold: int, limit: int) -> list[StoredFinding]:
+        """Unlinked findings of ``cls`` seen this cycle with streak >= threshold."""
+        if threshold < 1:
+            raise ValueError("threshold must be >= 1")
+        with self._lock:
+            cycle = self._cycle(cls)
+            if cycle is None:
+                return []
+            rows = self._conn.execute(
+                f"SELECT {_COLS} FROM findings f JOIN classes c ON c.cls = f.cls "
+                "WHERE f.cls = ? AND f.issue_id IS NULL AND f.last_cycle = ? "
+                "AND f.start_cycle <= ? ORDER BY f.start_cycle LIMIT ?",
+                (cls, cycle, cycle - threshold + 1, limit),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def get(self, finding_id: str) -> StoredFinding | None:
+        with self._lock:
+            r = self._conn.execute(
+                f"SELECT {_COLS} FROM findings f JOIN classes c ON c.cls = f.cls "
+                "WHERE f.finding_id = ?",
+                (finding_id,),
+            ).fetchone()
+        return None if r is None else _row(r)
+
+    def claim(self, finding_id: str, owner: str, ttl: float) -> str | None:
+        token = uuid.uuid4().hex
+        now = self._now()
+        with self._lock:
+            cur = self._conn.execute(
+                "UPDATE findings SET claim_owner = ?, claim_token = ?, claim_expiry = ? "
+                "WHERE finding_id = ? AND issue_id IS NULL AND "
+                "(claim_token IS NULL OR claim_expiry <= ? OR claim_owner = ?)",
+                (owner, token, now + ttl, finding_id, now, owner),
+            )
+        return token if cur.rowcount == 1 else None
+
+    def release_claim(self, finding_id: str, token: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                "UPDATE findings SET claim_owner = NULL, claim_token = NULL, claim_expiry = NULL "
+                "WHERE finding_id = ? AND claim_token = ?",
+                (finding_id, token),
+            )
+
+    def set_linear_issue_id(
+        self,
+        finding_id: str,
+        issue_id: str,
+        identifier: str | None = None,
+        claim_token: str | None = None,
+    ) -> bool:
+        sql = (
+            "UPDATE findings SET issue_id = ?, identifier = ?, claim_owner = NULL, "
+            "claim_token = NULL, claim_expiry = NULL WHERE finding_id = ? AND issue_id IS NULL"
+        )
+        args: tuple = (issue_id, identifier, finding_id)
+        if claim_token is not None:
+            sql += " AND claim_token = ?"
+            args += (claim_token,)
+        with self._lock:
+            try:
+                cur = self._conn.execute(sql, args)
+            except sqlite3.Error as exc:
+                raise StoreError(f"write-back failed: {exc}") from exc
+        return cur.rowcount == 1
+
+    def list_findings(self, cls: str | None = None, limit: int | None = None) -> list[StoredFinding]:
+        sql = f"SELECT {_COLS} FROM findings f JOIN classes c ON c.cls = f.cls"
+        args: list = []
+        if cls is not None:
+            sql += " WHERE f.cls = ?"
+            args.append(cls)
+        sql += " ORDER BY f.cls, 7 DESC, f.finding_id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        with self._lock:
+            return [_row(r) for r in self._conn.execute(sql, args).fetchall()]
+
+    def classes(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT cls FROM classes ORDER BY cls")]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

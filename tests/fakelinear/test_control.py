@@ -1,0 +1,123 @@
+"""The /_fake/ control API, in-process and on loopback (same module, both transports)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fakelinear.handler import FakeLinear
+from tests.fakelinear.transport_fixtures import LinearHTTP, open_linear_http
+
+TEAM_CREATE = "mutation T($i: TeamCreateInput!) { teamCreate(input: $i) { success team { id key } } }"
+
+
+def test_workspaces_list_masks_tokens(linear_http: LinearHTTP) -> None:
+    r = linear_http.control("GET", "/_fake/workspaces")
+    assert r.status_code == 200
+    rows = r.json()["workspaces"]
+    assert [w["index"] for w in rows] == [0, 1]
+    for row, token in zip(rows, linear_http.fake.tokens, strict=True):
+        assert row["token_masked"] == "…" + token[-6:]
+        assert token not in r.text
+
+
+def test_workspace_create_returns_its_token(linear_http: LinearHTTP) -> None:
+    r = linear_http.control("POST", "/_fake/workspaces", json={"name": "Gamma", "plan": "unlimited"})
+    assert r.status_code == 201
+    made = r.json()
+    assert made["name"] == "Gamma" and made["index"] == 2
+    assert made["token"] == linear_http.fake.tokens[2]
+    viewer = linear_http.data("{ organization { id name } }", token=made["token"])
+    assert viewer["organization"]["name"] == "Gamma"
+    bad = linear_http.control("POST", "/_fake/workspaces", json={"plan": "enterprise"})
+    assert bad.status_code == 400
+    bad = linear_http.control("POST", "/_fake/workspaces", content=b"[1]")
+    assert bad.status_code == 400
+
+
+def test_state_and_reset(linear_http: LinearHTTP) -> None:
+    linear_http.data(TEAM_CREATE, {"i": {"name": "Ctl", "key": "CTL"}})
+    state = linear_http.control("GET", "/_fake/state").json()
+    assert "CTL" in str(state)
+    r = linear_http.control("POST", "/_fake/reset")
+    assert r.status_code == 200 and len(r.json()["workspaces"]) == 2
+    assert "CTL" not in str(linear_http.control("GET", "/_fake/state").json())
+    assert linear_http.post("{ viewer { id } }").status_code == 200  # same keys after reset
+    assert linear_http.control("GET", "/_fake/reset").status_code == 405
+
+
+def test_journal_with_filters(linear_http: LinearHTTP) -> None:
+    linear_http.data(TEAM_CREATE, {"i": {"name": "J", "key": "JJJ"}})
+    linear_http.data("{ viewer { id } }")
+    linear_http.post("{ nope }")
+    everything = linear_http.control("GET", "/_fake/journal").json()["entries"]
+    assert len(everything) == 3
+    assert everything[0]["operation_name"] == "T" and everything[0]["committed"] is True
+    assert linear_http.fake.tokens[0] not in str(everything)
+    assert everything[0]["key_masked"] == "…" + linear_http.fake.tokens[0][-6:]
+    only = linear_http.control("GET", "/_fake/journal", params={"operation": "teamCreate"}).json()["entries"]
+    assert [e["root_fields"] for e in only] == [["teamCreate"]]
+    committed = linear_http.control("GET", "/_fake/journal", params={"committed": "true"}).json()["entries"]
+    assert len(committed) == 1
+    bad = linear_http.control("GET", "/_fake/journal", params={"status": "400"}).json()["entries"]
+    assert len(bad) == 1
+    last = linear_http.control("GET", "/_fake/journal", params={"limit": "1"}).json()["entries"]
+    assert len(last) == 1 and last[0]["status"] == 400
+    assert linear_http.control("GET", "/_fake/journal", params={"bogus": "1"}).status_code == 400
+    assert linear_http.control("GET", "/_fake/journal", params={"limit": "x"}).status_code == 400
+
+
+def test_faults_get_and_post(linear_http: LinearHTTP) -> None:
+    plan = linear_http.control("GET", "/_fake/faults").json()["plan"]
+    assert plan["name"] == "calm" and plan["phantom_conflict"] == []
+    r = linear_http.control("POST", "/_fake/faults", json={"phantom_conflict": {"on": "teamCreate", "first": 1}})
+    assert r.status_code == 200
+    assert r.json()["plan"]["phantom_conflict"][0]["first"] == 1
+    conflicted = linear_http.post(TEAM_CREATE, {"i": {"name": "Blocked", "key": "BLK"}}).json()
+    assert conflicted["errors"][0]["message"] == "conflict on insert of Team"
+    bad = linear_http.control("POST", "/_fake/faults", json={"phantom_conflicts": {}})
+    assert bad.status_code == 400 and "phantom_conflicts" in bad.json()["error"]
+    storm = linear_http.control("POST", "/_fake/faults", json={"profile": "storm"})
+    assert storm.json()["plan"]["name"] == "storm"
+    calm = linear_http.control("POST", "/_fake/faults", json={"replace": True, "plan": {"name": "quiet"}})
+    assert calm.json()["plan"]["name"] == "quiet"
+
+
+def test_clock(linear_http: LinearHTTP) -> None:
+    before = linear_http.control("GET", "/_fake/clock").json()
+    assert before["virtual"] is True and before["iso"].endswith("Z")
+    after = linear_http.control("POST", "/_fake/clock/advance", json={"seconds": 3600}).json()
+    assert after["now"] == before["now"] + 3600
+    assert linear_http.fake.clock.now() == after["now"]
+    for bad in ({"seconds": -1}, {"seconds": "x"}, {"seconds": True}, {}):
+        assert linear_http.control("POST", "/_fake/clock/advance", json=bad).status_code == 400
+
+
+def test_unknown_control_route(linear_http: LinearHTTP) -> None:
+    assert linear_http.control("GET", "/_fake/nope").status_code == 404
+
+
+@pytest.mark.parametrize("mode", ["inprocess", "loopback"])
+def test_control_key_required_when_configured(mode: str) -> None:
+    fake = FakeLinear(control_key="s3cret-control")
+    with open_linear_http(mode, fake) as lh:
+        assert lh.control("GET", "/_fake/state").status_code == 401
+        assert lh.control("POST", "/_fake/reset", headers={"X-Fake-Control-Key": "wrong"}).status_code == 401
+        ok = lh.control("GET", "/_fake/state", headers={"X-Fake-Control-Key": "s3cret-control"})
+        assert ok.status_code == 200
+        # The GraphQL endpoint does not need (or accept as auth) the control key.
+        assert lh.post("{ viewer { id } }").status_code == 200
+        assert lh.post("{ viewer { id } }", token="s3cret-control").status_code == 401
+
+
+def test_python_handles_match_the_control_api() -> None:
+    fake = FakeLinear(workspaces=1)
+    ws, token = fake.add_workspace(name="Py")
+    assert fake.workspaces()[1]["id"] == ws.id and fake.tokens[1] == token
+    fake.add_plan({"gateway": {"status": 503, "times": 1}})
+    assert fake.plan.gateway[0].status == 503
+    fake.faults.clear()
+    assert fake.plan.gateway == []
+    fake.set_plan("linear-observed")
+    assert fake.plan.name == "linear-observed" and fake.configured_plan.name == "linear-observed"
+    fake.reset()
+    assert fake.plan.name == "linear-observed"

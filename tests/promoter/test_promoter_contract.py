@@ -1,0 +1,355 @@
+"""One test per rule of the promoter contract (DESIGN.md §5), against in-memory fakes.
+
+Each test is written so that removing the rule it names makes it fail.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from promoter.findings import Finding, parse_finding_id
+from promoter.idempotent import DEFAULT_SETTLE_DELAYS, issue_uuid
+from promoter.linear.errors import GatewayError, RateLimitedError
+from promoter.promoter import LinearPromoter
+from promoter.store.faulty import FaultyStore
+from promoter.store.sqlite import SQLiteFindingStore
+from tests.promoter.fakes import FakeClient, StepClock
+
+CLS = "C"
+
+
+def F(ref: str) -> Finding:
+    return Finding(CLS, ref, "k", f"title {ref}", f"detail {ref}")
+
+
+def make(
+    n: int = 1,
+    cycles: int = 3,
+    *,
+    mode: str = "reference",
+    stale: bool = False,
+    duplicate_reads: bool = False,
+    **kw,
+) -> tuple[LinearPromoter, FaultyStore, FakeClient, StepClock]:
+    clock = StepClock()
+    store = FaultyStore(SQLiteFindingStore(now=clock.now), stale=stale,
+                        duplicate_reads=duplicate_reads)
+    for _ in range(cycles):
+        store.observe(CLS, [F(f"r{i}") for i in range(n)])
+    client = FakeClient()
+    kw.setdefault("registry", CollectorRegistry())
+    p = LinearPromoter(store, client, client.team_id, 3, mode=mode, clock=clock, **kw)
+    return p, store, client, clock
+
+
+def markers(client: FakeClient) -> list[str]:
+    return [parse_finding_id(i.description) for i in client.issues_by_id.values()]
+
+
+# -- kill switch ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("what", ["threshold0", "negative", "no_client", "no_store", "no_team"])
+def test_disabled_makes_no_calls_at_all(what: str) -> None:
+    _, store, client, clock = make()
+    store.calls.clear()
+    args = {"store": store, "client": client, "team_id": client.team_id, "threshold": 3}
+    if what == "threshold0":
+        args["threshold"] = 0
+    elif what == "negative":
+        args["threshold"] = -1
+    elif what == "no_client":
+        args["client"] = None
+    elif what == "no_store":
+        args["store"] = None
+    else:
+        args["team_id"] = None
+    p = LinearPromoter(**args, registry=CollectorRegistry())
+    assert not p.enabled()
+    r = p.promote_class(CLS)
+    assert r.enabled is False and sum(r.counters().values()) == 0
+    assert client.calls == [] and store.calls == []
+
+
+def test_enabled_when_everything_is_set() -> None:
+    p, *_ = make()
+    assert p.enabled()
+
+
+# -- refresh ----------------------------------------------------------------------------------
+
+
+def test_refresh_index_once_per_class() -> None:
+    p, store, _, _ = make(n=3)
+    store.calls.clear()
+    p.promote_class(CLS)
+    assert store.calls.count("refresh_index") == 1
+    assert store.calls.index("refresh_index") < store.calls.index("fetch_promotable")
+
+
+def test_refresh_failure_is_best_effort() -> None:
+    p, store, client, _ = make()
+    store.fail_refresh_index(times=1)
+    r = p.promote_class(CLS)
+    assert r.refresh_failed and r.promoted == 1 and client.creates == 1
+
+
+def test_below_threshold_is_not_promoted() -> None:
+    p, _, client, _ = make(cycles=2)
+    assert p.promote_class(CLS).promoted == 0 and client.creates == 0
+
+
+# -- the happy path and the body ----------------------------------------------------------------
+
+
+def test_promotes_links_and_embeds_finding_id() -> None:
+    p, store, client, _ = make(label_ids=("lab-1",))
+    r = p.promote_class(CLS)
+    assert r.promoted == 1 and r.counters()["promoted"] == 1
+    (issue,) = client.issues_by_id.values()
+    fid = F("r0").finding_id
+    assert parse_finding_id(issue.description) == fid
+    assert f"finding-id: v1:{fid}" in issue.description.splitlines()
+    assert "title r0" in issue.title and issue.label_ids == ("lab-1",)
+    row = store.get(fid)
+    assert row.issue_id == issue.id and row.identifier == issue.identifier
+    assert p.promote_class(CLS).promoted == 0 and client.creates == 1
+
+
+# -- re-check -------------------------------------------------------------------------------------
+
+
+def test_recheck_skips_candidates_linked_since_the_index_was_read() -> None:
+    p, store, client, _ = make(stale=True)
+    store.refresh_index()  # the index now says r0 is promotable
+    store.fail_refresh_index(times=1)  # and the run cannot refresh it
+    store.inner.set_linear_issue_id(F("r0").finding_id, "elsewhere", "ENG-99")
+    r = p.promote_class(CLS)
+    assert r.skipped_linked == 1 and r.promoted == 0
+    assert client.creates == 0
+
+
+# -- within-run seen set ---------------------------------------------------------------------------
+
+
+def test_seen_set_stops_a_second_create_for_the_same_finding_in_one_run() -> None:
+    p, store, client, _ = make(duplicate_reads=True)
+    store.fail_set_linear_issue_id(times=None)  # the re-check cannot save us
+    r = p.promote_class(CLS)
+    assert r.skipped_seen == 1 and r.orphaned == 1
+    assert client.creates == 1
+
+
+def test_seen_set_is_checked_before_the_recheck() -> None:
+    p, _, client, _ = make(duplicate_reads=True)
+    r = p.promote_class(CLS)
+    assert (r.promoted, r.skipped_seen, r.skipped_linked) == (1, 1, 0)
+
+
+# -- cap -------------------------------------------------------------------------------------------
+
+
+def test_cap_stops_at_max_per_run_and_counts_capped() -> None:
+    p, _, client, _ = make(n=7)
+    r = p.promote_class(CLS)
+    assert client.creates == 5 and r.promoted == 5 and r.capped == 1
+    r2 = p.promote_class(CLS)
+    assert client.creates == 7 and r2.promoted == 2 and r2.capped == 0
+
+
+def test_cap_counts_failed_creates_too() -> None:
+    p, _, client, _ = make(n=4, max_per_run=2)
+    client.fail_creates = [GatewayError(503, True)] * 2
+    r = p.promote_class(CLS)
+    assert client.creates == 2 and r.api_errors == 2 and r.capped == 1
+
+
+def test_default_max_per_run_is_5() -> None:
+    p, *_ = make()
+    assert p.max_per_run == 5
+
+
+# -- API errors -------------------------------------------------------------------------------------
+
+
+def test_api_error_is_counted_not_marked_and_retried_next_run(caplog) -> None:
+    p, store, client, _ = make()
+    client.fail_creates = [RateLimitedError("rate limited", code="RATELIMITED")]
+    with caplog.at_level(logging.WARNING):
+        r = p.promote_class(CLS)
+    assert (r.api_errors, r.promoted) == (1, 0)
+    assert store.get(F("r0").finding_id).issue_id is None
+    assert F("r0").finding_id in caplog.text
+    r2 = p.promote_class(CLS)
+    assert r2.promoted == 1 and len(client.issues_by_id) == 1
+
+
+def test_api_error_on_one_candidate_does_not_stop_the_others() -> None:
+    p, _, client, _ = make(n=3)
+    client.fail_creates = [GatewayError(502, True)]
+    r = p.promote_class(CLS)
+    assert (r.api_errors, r.promoted) == (1, 2)
+
+
+# -- write-back ---------------------------------------------------------------------------------------
+
+
+def test_success_is_counted_only_after_write_back(caplog) -> None:
+    p, store, client, _ = make()
+    store.fail_set_linear_issue_id(times=1)
+    with caplog.at_level(logging.ERROR):
+        r = p.promote_class(CLS)
+    (issue,) = client.issues_by_id.values()
+    assert (r.promoted, r.orphaned) == (0, 1)
+    assert r.orphans == [(F("r0").finding_id, issue.identifier)]
+    assert issue.identifier in caplog.text and F("r0").finding_id in caplog.text
+
+
+def test_reference_mode_orphan_gives_a_predicted_duplicate_next_run() -> None:
+    p, store, client, _ = make()
+    store.fail_set_linear_issue_id(times=1)
+    assert p.promote_class(CLS).orphaned == 1
+    r = p.promote_class(CLS)
+    assert r.promoted == 1
+    assert markers(client) == [F("r0").finding_id] * 2  # the duplicate the orphan predicts
+
+
+def test_reference_mode_commit_then_fail_duplicates() -> None:
+    p, _, client, _ = make()
+    client.commit_then_fail = 1
+    assert p.promote_class(CLS).api_errors == 1
+    assert p.promote_class(CLS).promoted == 1
+    assert len(client.issues_by_id) == 2
+
+
+def test_reference_mode_sends_no_id() -> None:
+    p, _, client, _ = make()
+    p.promote_class(CLS)
+    (issue,) = client.issues_by_id.values()
+    assert issue.id != issue_uuid(F("r0").finding_id)
+
+
+# -- idempotent mode -----------------------------------------------------------------------------------
+
+
+def test_issue_uuid_is_v4_shaped_deterministic_and_versioned() -> None:
+    fid = F("r0").finding_id
+    u = uuid.UUID(issue_uuid(fid))
+    assert u.version == 4 and u.variant == uuid.RFC_4122
+    assert issue_uuid(fid) == issue_uuid(fid)
+    assert issue_uuid(fid) != issue_uuid(F("r1").finding_id)
+    assert issue_uuid(fid, "v2") != issue_uuid(fid)
+
+
+def test_idempotent_uses_the_derived_id() -> None:
+    p, _, client, _ = make(mode="idempotent")
+    assert p.promote_class(CLS).promoted == 1
+    assert list(client.issues_by_id) == [issue_uuid(F("r0").finding_id)]
+
+
+def test_idempotent_orphan_is_recovered_without_duplicate() -> None:
+    p, store, client, _ = make(mode="idempotent")
+    store.fail_set_linear_issue_id(times=1)
+    assert p.promote_class(CLS).orphaned == 1
+    r = p.promote_class(CLS)
+    assert (r.recovered, r.promoted) == (1, 0)
+    assert len(client.issues_by_id) == 1
+    assert store.get(F("r0").finding_id).issue_id == issue_uuid(F("r0").finding_id)
+
+
+def test_idempotent_commit_then_fail_links_without_duplicate() -> None:
+    p, store, client, _ = make(mode="idempotent")
+    client.commit_then_fail = 1
+    assert p.promote_class(CLS).api_errors == 1
+    assert store.get(F("r0").finding_id).issue_id is None
+    r = p.promote_class(CLS)
+    assert r.recovered == 1 and len(client.issues_by_id) == 1
+
+
+def test_idempotent_conflict_read_back_waits_out_lag_on_the_clock() -> None:
+    p, _, client, clock = make(mode="idempotent")
+    client.commit_then_fail = 1
+    client.lag_reads = 3
+    p.promote_class(CLS)
+    r = p.promote_class(CLS)
+    assert r.recovered == 1
+    assert clock.slept == list(DEFAULT_SETTLE_DELAYS[:3])
+
+
+def test_idempotent_phantom_is_retried_with_a_changed_body_same_id() -> None:
+    p, _, client, clock = make(mode="idempotent")
+    client.phantoms = 1
+    r = p.promote_class(CLS)
+    assert r.promoted == 1 and r.api_errors == 0 and client.creates == 2
+    assert sum(clock.slept) == sum(DEFAULT_SETTLE_DELAYS)  # the whole settle budget
+    assert list(client.issues_by_id) == [issue_uuid(F("r0").finding_id)]
+
+
+def test_idempotent_persistent_phantom_is_left_for_the_next_run() -> None:
+    p, store, client, _ = make(mode="idempotent")
+    client.phantoms = 3
+    r = p.promote_class(CLS)
+    assert r.api_errors == 1 and store.get(F("r0").finding_id).issue_id is None
+    assert p.promote_class(CLS).promoted == 1
+
+
+def test_idempotent_never_links_a_foreign_issue() -> None:
+    p, store, client, _ = make(mode="idempotent")
+    client.add_issue("finding-id: v1:" + "0" * 64, id=issue_uuid(F("r0").finding_id))
+    r = p.promote_class(CLS)
+    assert r.api_errors == 1 and r.recovered == 0
+    assert store.get(F("r0").finding_id).issue_id is None
+
+
+# -- claims and the breaker ----------------------------------------------------------------------------
+
+
+def test_a_finding_claimed_by_another_replica_is_skipped() -> None:
+    p, store, client, _ = make()
+    assert store.claim(F("r0").finding_id, "other", 300)
+    r = p.promote_class(CLS)
+    assert r.skipped_claimed == 1 and client.creates == 0
+
+
+def test_failed_create_releases_the_claim() -> None:
+    p, store, client, _ = make()
+    client.fail_creates = [GatewayError(502, True)]
+    p.promote_class(CLS)
+    assert store.claim(F("r0").finding_id, "other", 300)
+
+
+def test_circuit_breaker_files_nothing_when_a_run_would_create_too_many(caplog) -> None:
+    p, _, client, _ = make(n=8, circuit_breaker=6)
+    with caplog.at_level(logging.ERROR):
+        r = p.promote_class(CLS)
+    assert r.breaker_tripped == 1 and r.promoted == 0 and client.creates == 0
+    assert "circuit breaker" in caplog.text
+
+
+def test_circuit_breaker_lets_a_normal_run_through() -> None:
+    p, _, client, _ = make(n=6, circuit_breaker=6)
+    r = p.promote_class(CLS)
+    assert r.breaker_tripped == 0 and r.promoted == 5 and r.capped == 1
+
+
+# -- metrics ----------------------------------------------------------------------------------------
+
+
+def test_counters_are_exported_per_class_on_the_given_registry() -> None:
+    reg = CollectorRegistry()
+    p, store, client, _ = make(n=2, registry=reg)
+    client.fail_creates = [GatewayError(502, True)]
+    p.promote_class(CLS)
+    get = reg.get_sample_value
+    assert get("linear_promotion_promoted_total", {"class": CLS}) == 1
+    assert get("linear_promotion_api_errors_total", {"class": CLS}) == 1
+    assert get("linear_promotion_orphaned_total", {"class": CLS}) == 0
+
+
+def test_unknown_mode_is_refused() -> None:
+    with pytest.raises(ValueError):
+        make(mode="yolo")

@@ -1,0 +1,32 @@
+"""The root conftest collects every scenarios/*.toml as tests, one item per mode."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from scenarios.loader import curated_paths, load
+from scenarios.pytest_collect import is_scenario_file
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_is_scenario_file() -> None:
+    assert is_scenario_file(ROOT / "scenarios" / "window_cap.toml", ROOT)
+    assert not is_scenario_file(ROOT / "pyproject.toml", ROOT)
+    assert not is_scenario_file(ROOT / "fakelinear" / "faults" / "profiles" / "storm.toml", ROOT)
+    assert not is_scenario_file(ROOT / "scenarios" / "__init__.py", ROOT)
+
+
+def test_pytest_collects_one_item_per_mode() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:randomly", "scenarios"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    items = [line for line in proc.stdout.splitlines() if ".toml::" in line]
+    expected = sum(len(load(p).promoter.modes) for p in curated_paths())
+    assert len(items) == expected
+    assert "scenarios/window_cap.toml::reference" in items
+    assert "scenarios/window_cap.toml::idempotent" in items

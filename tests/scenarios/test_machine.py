@@ -1,0 +1,45 @@
+"""The hypothesis state machine, bounded for the suite (``make soak`` runs many more).
+
+Idempotent mode must show zero anomalies under every schedule; reference mode may only show
+the predicted kinds, and over the bounded, derandomized run it must actually find some:
+proof that the checker can see them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+from scenarios.machine import ALLOWED, STATS
+from scenarios.soak import run_machine, soak
+
+EXAMPLES = 8
+STEPS = 14
+
+
+def test_idempotent_machine_finds_no_anomaly() -> None:
+    STATS.reset()
+    run_machine("idempotent", EXAMPLES, STEPS, derandomize=True)
+    assert STATS.examples["idempotent"] >= EXAMPLES // 2
+    assert sum(STATS.anomalies.get("idempotent", {}).values()) == 0
+
+
+def test_reference_machine_finds_only_predicted_anomalies() -> None:
+    STATS.reset()
+    run_machine("reference", EXAMPLES, STEPS, derandomize=True)
+    found = STATS.anomalies.get("reference", {})
+    assert set(found) <= ALLOWED["reference"]
+    assert found.get("orphan", 0) > 0, f"the checker saw no predicted anomaly in {dict(STATS.steps)} steps"
+    assert sum(STATS.faults.get("reference", {}).values()) > 0
+
+
+def test_soak_prints_what_it_checked() -> None:
+    out = io.StringIO()
+    assert soak(examples=2, steps=6, seed=1, modes=("idempotent",), out=out) == 0
+    text = out.getvalue()
+    assert "idempotent mode: 2 schedules" in text and "steps checked" in text
+    assert "anomalies found: none" in text
+    out = io.StringIO()
+    assert soak(examples=2, steps=6, seed=1, modes=("reference",), as_json=True, out=out) == 0
+    doc = json.loads(out.getvalue())
+    assert doc["modes"]["reference"]["schedules"] == 2 and doc["seed"] == 1

@@ -1,0 +1,57 @@
+"""The pytest plugin, run in a subprocess pytest: modes, fixtures, replay line, skips."""
+
+from __future__ import annotations
+
+import time
+
+pytest_plugins = ("pytester",)
+
+SUITE = """
+import time
+import pytest
+
+def test_fixtures(linear, test_team, guards, unique_name, clock, fake):
+    assert test_team.name.startswith("[test] team ")
+    name = unique_name("issue")
+    issue = guards.issue(linear.issue_create(test_team.id, name))
+    assert issue.title == name
+    start, real = clock.now(), time.perf_counter()
+    clock.sleep(3600)
+    assert clock.now() - start >= 3600 and time.perf_counter() - real < 5
+    assert fake is not None
+
+def test_fails_on_purpose(linear):
+    assert False, "boom"
+"""
+
+
+def test_fake_mode_fixtures_and_replay_line(pytester, monkeypatch):
+    pytester.makepyfile(test_suite=SUITE)
+    result = pytester.runpytest_subprocess(
+        "--fault-profile", "linear-observed", "--fault-seed", "42"
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*fakelinear: --linear=fake --fault-profile linear-observed --fault-seed 42*"]
+    )
+    result.stdout.fnmatch_lines(
+        ["*replay with: --linear=fake --fault-profile linear-observed --fault-seed 42*"]
+    )
+
+
+def test_server_mode_real_http_and_pool_check(pytester):
+    pytester.makepyfile(test_suite=SUITE.replace("def test_fails_on_purpose", "def _unused"))
+    start = time.perf_counter()
+    result = pytester.runpytest_subprocess("--linear=server", "--fault-profile", "linear-observed")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*linear-cleanup --dry-run over the pool of 3: nothing left*"])
+    assert time.perf_counter() - start < 120
+
+
+def test_online_without_token_skips_with_reason(pytester, monkeypatch, tmp_path):
+    monkeypatch.delenv("LINEAR_TEST_TOKEN", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    pytester.makepyfile(test_suite="def test_x(linear):\n    pass\n")
+    result = pytester.runpytest_subprocess("--linear=online", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*needs a test token*LINEAR_TEST_TOKEN*"])
