@@ -289,6 +289,8 @@ def _metrics(history: History, final: FinalState, result: CheckResult, orphan_re
         "cleanup_left": len(final.leftovers or []),
         "faults_injected": dict(sorted(final.faults.items())),
         "http_calls": final.http_calls,
+        "disabled_runs": sum(1 for r in history.runs if not r.enabled),
+        "disabled_http_calls": sum(r.http_calls for r in history.runs if not r.enabled),
         **{k: totals.get(k, 0) for k in ("promoted", "api_errors", "orphaned", "skipped_linked",
                                           "skipped_seen", "capped", "recovered", "skipped_claimed")},
     }

@@ -23,7 +23,7 @@ from scenarios.errors import ScenarioError
 from scenarios.loader import load, load_all
 from scenarios.report import render
 from scenarios.runner import ScenarioRun, run_all
-from scenarios.spec import MODES
+from scenarios.spec import MODES, ScenarioSpec
 
 
 def _quiet_logs(verbose: bool) -> None:
@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("-v", "--verbose", action="store_true", help="show promoter logs")
 
     soak = sub.add_parser("soak", help="many hypothesis examples of the stateful machine")
-    soak.add_argument("--examples", type=int, default=300, help="examples per mode (default 300)")
+    soak.add_argument("--examples", type=int, default=200, help="examples per mode (default 200)")
     soak.add_argument("--steps", type=int, default=30, help="max steps per example (default 30)")
     soak.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: random)")
     soak.add_argument("--mode", choices=MODES, default=None, help="only this promoter mode")
@@ -89,11 +89,20 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         if not args.json:
             out.write(_DEMO_INTRO)
             out.flush()
-        runs = run_all(specs)
+        runs = run_all(sorted(specs, key=_demo_order))
     render(runs, out, as_json=args.json)
     if args.command == "demo" and not args.json:
         _demo_verdicts(runs, out, time.perf_counter() - started)
     return 0 if all(r.ok for r in runs) else 1
+
+
+#: Demo order: the reference design's windows, the reported quirks, the storm, the rest.
+_TAG_ORDER = ("window", "quirk", "storm")
+
+
+def _demo_order(spec: ScenarioSpec) -> tuple[int, str]:
+    ranks = [_TAG_ORDER.index(t) for t in spec.tags if t in _TAG_ORDER]
+    return (min(ranks) if ranks else len(_TAG_ORDER), spec.name)
 
 
 _DEMO_INTRO = """\
@@ -111,6 +120,7 @@ def _demo_verdicts(runs: list[ScenarioRun], out: TextIO, elapsed: float) -> None
     for r in runs:
         names.setdefault(r.spec.name, {})[r.mode] = r
     width = max((len(n) for n in names), default=10)
+    rows: list[tuple[str, str, str]] = []
     for name, by_mode in names.items():
         cells = []
         for mode in MODES:
@@ -125,6 +135,10 @@ def _demo_verdicts(runs: list[ScenarioRun], out: TextIO, elapsed: float) -> None
                 counts = r.result.counts()
                 text = ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "none"
                 cells.append(text + ("" if r.ok else "  [FAIL]"))
-        out.write(f"  {name.ljust(width)}  {cells[0]}  |  {cells[1]}\n")
+        rows.append((name, cells[0], cells[1]))
+    ref_width = max((len(r[1]) for r in rows), default=10)
+    out.write(f"  {'scenario'.ljust(width)}  {'reference'.ljust(ref_width)}  |  idempotent\n")
+    for name, ref, idem in rows:
+        out.write(f"  {name.ljust(width)}  {ref.ljust(ref_width)}  |  {idem}\n")
     ok = all(r.ok for r in runs)
     out.write(f"\ndemo {'PASSED' if ok else 'FAILED'} in {elapsed:.1f}s\n")

@@ -19,6 +19,7 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("creates sent", "creates"),
     ("  ok / failed / unknown", "_creates_split"),
     ("retries (creates beyond the first)", "retries"),
+    ("findings filed late / worst delay (cycles)", "_late"),
     ("write-back failures", "write_back_failures"),
     ("issues filed", "issues_filed"),
     ("duplicates", "duplicates"),
@@ -29,7 +30,10 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("duplicates repaired (reconciler)", "duplicates_repaired"),
     ("recovered (idempotent)", "recovered"),
     ("api errors (counted)", "api_errors"),
+    ("skipped: already linked (re-check)", "skipped_linked"),
+    ("skipped: claimed by another replica", "skipped_claimed"),
     ("capped runs", "capped"),
+    ("runs while disabled / their HTTP calls", "_disabled"),
     ("cleanup left (I6)", "cleanup_left"),
     ("HTTP requests", "http_calls"),
 )
@@ -58,6 +62,10 @@ def _cell(run: ScenarioRun, key: str) -> str:
     m = run.result.metrics
     if key == "_creates_split":
         return f"{m['creates_ok']} / {m['creates_failed']} / {m['creates_unknown']}"
+    if key == "_late":
+        return f"{m.get('late_findings', 0)} / {m.get('max_delay_cycles', 0)}"
+    if key == "_disabled":
+        return f"{m['disabled_runs']} / {m['disabled_http_calls']}"
     if key == "_duplicate_split":
         counts = run.result.counts()
         parts = [f"{counts[k]} {v}" for k, v in _DUP_SHORT.items() if counts.get(k)]
@@ -100,8 +108,22 @@ def _header(runs: list[ScenarioRun]) -> list[str]:
     return [""] + [f"{r.mode} (seed {r.seed})" for r in runs]
 
 
-def _problems(runs: list[ScenarioRun]) -> list[str]:
+def _explanations(runs: list[ScenarioRun], limit: int = 6) -> list[str]:
+    """Each duplicate, named with the earlier issue and what explains it (I2)."""
     lines: list[str] = []
+    for r in runs:
+        if r.result is None:
+            continue
+        dups = [a for a in r.result.anomalies if a.kind in _DUP_SHORT]
+        for a in dups[:limit]:
+            lines.append(f"{r.mode}: {a.detail}")
+        if len(dups) > limit:
+            lines.append(f"{r.mode}: ... and {len(dups) - limit} more duplicates")
+    return lines
+
+
+def _problems(runs: list[ScenarioRun]) -> list[str]:
+    lines: list[str] = _explanations([r for r in runs if r.ok])
     for r in runs:
         if r.skipped:
             lines.append(f"{r.mode}: skipped ({r.skipped})")
@@ -125,6 +147,9 @@ def render_plain(runs: Sequence[ScenarioRun], out: TextIO) -> None:
     for grp in group(runs):
         spec = grp[0].spec
         out.write(f"\n== {spec.name}: {spec.description}\n")
+        if all(r.skipped for r in grp):
+            out.write(f"  skipped: {grp[0].skipped}\n")
+            continue
         rows = [_header(grp), *table_rows(grp)]
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
@@ -140,6 +165,9 @@ def render_rich(runs: Sequence[ScenarioRun], console: Any) -> None:
 
     for grp in group(runs):
         spec = grp[0].spec
+        if all(r.skipped for r in grp):
+            console.print(f"{spec.name}: skipped ({grp[0].skipped})", markup=False, highlight=False)
+            continue
         table = Table(title=f"{spec.name}", caption=spec.description, title_justify="left",
                       caption_justify="left", show_lines=False)
         for i, head in enumerate(_header(grp)):

@@ -20,7 +20,7 @@ from typing import Any
 from scenarios.checker import CheckResult, check
 from scenarios.expect import evaluate
 from scenarios.facts import FinalState, Truth
-from scenarios.history import History
+from scenarios.history import CREATE, History
 from scenarios.spec import ScenarioSpec
 from scenarios.workload import Workload
 from scenarios.world import PostgresUnavailable, World, WorldConfig
@@ -135,8 +135,29 @@ def _run(spec: ScenarioSpec, mode: str, seed: int, run: ScenarioRun) -> None:
         if enabled_at[last] and p.threshold > 0 and row[last] >= p.threshold
     )
     result = check(history, final, Truth(mode, must_link, p.max_per_run))
+    result.metrics.update(_lateness(history, streaks, enabled_at, p.threshold))
     run.result, run.history, run.final = result, history, final
     run.failures = evaluate(result, spec.expectation(mode))
+
+
+def _lateness(history: History, streaks: dict[str, list[int]], enabled_at: list[bool],
+              threshold: int) -> dict[str, int]:
+    """How many findings were first sent to Linear at least one cycle after they became
+    promotable (a stale index, an API error, the cap, the kill switch), and the worst delay."""
+    first_create: dict[str, int] = {}
+    for c in history.of(CREATE):
+        if c.finding_id and c.finding_id not in first_create:
+            first_create[c.finding_id] = c.cycle
+    late, worst = 0, 0
+    for fid, row in streaks.items():
+        due = next((i for i, v in enumerate(row) if threshold > 0 and v >= threshold and enabled_at[i]), None)
+        sent = first_create.get(fid)
+        if due is None or sent is None:
+            continue
+        delay = max(0, sent - due)
+        late += delay > 0
+        worst = max(worst, delay)
+    return {"late_findings": late, "max_delay_cycles": worst}
 
 
 def _apply_cycle_actions(spec: ScenarioSpec, world: World, cycle: int) -> None:

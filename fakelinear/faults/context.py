@@ -32,7 +32,7 @@ def normalize_query(query: str) -> str:
 def body_hash(query: str, variables: dict[str, Any] | None) -> str:
     """sha256 hex of the normalized query and canonical JSON variables (the sticky key)."""
     h = hashlib.sha256()
-    h.update(normalize_query(query).encode())
+    h.update(normalize_query(query).encode("utf-8", "surrogatepass"))
     h.update(b"\x1f")
     h.update(json.dumps(variables or {}, sort_keys=True, separators=(",", ":"), default=str).encode())
     return h.hexdigest()

@@ -215,3 +215,11 @@ def test_relations(linear, test_team, guards, clock):
         blocker.id,
         blocked.id,
     )
+
+
+def test_injected_faults_are_survived(linear, test_team, guards, clock, fake):
+    """Offline only: force the worst case through the control handle (in-process or HTTP)."""
+    fake.faults.phantom_conflicts(on="issueCreate", first=2)
+    fake.faults.gateway_error(502, after_commit=True, times=1, on="issueCreate")
+    issue = new_issue(linear, test_team, guards, clock, kind="issue forced")
+    assert read(lambda: linear.issue(issue.id), clock).title == issue.title

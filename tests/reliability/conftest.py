@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from benchmarks.bench_load import NO_TLS
 from fakelinear.clock import RealClock
 from fakelinear.handler import FakeLinear
 from fakelinear.http import Request, Response
@@ -65,5 +66,5 @@ def loopback() -> Iterator[tuple[FakeLinear, str]]:
 @pytest.fixture
 def http_client() -> Iterator[httpx.Client]:
     """A plain httpx client with a short timeout."""
-    with httpx.Client(timeout=15.0) as client:
+    with httpx.Client(timeout=15.0, verify=NO_TLS) as client:
         yield client

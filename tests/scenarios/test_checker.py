@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from scenarios.checker import check
 from scenarios.facts import CommitFault, FinalState, IssueFact, Truth
-from scenarios.history import CREATE, FAILED, OK, RECHECK, REJECTED, UNKNOWN, WRITE_BACK, Call, History, RunRecord
+from scenarios.history import (
+    CREATE,
+    FAILED,
+    OK,
+    RECHECK,
+    REJECTED,
+    UNKNOWN,
+    WRITE_BACK,
+    Call,
+    History,
+    RunRecord,
+)
 
 F1 = "a" * 64
 F2 = "b" * 64

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,9 +21,12 @@ def test_is_scenario_file() -> None:
 
 
 def test_pytest_collects_one_item_per_mode() -> None:
+    # Plugin autoload is off: the root conftest needs no plugin, and loading them all (with
+    # assertion rewriting, uncached when PYTHONDONTWRITEBYTECODE is set) costs seconds.
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:randomly", "scenarios"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "scenarios"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env=env,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     items = [line for line in proc.stdout.splitlines() if ".toml::" in line]

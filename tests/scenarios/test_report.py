@@ -83,3 +83,18 @@ def test_json_rendering(runs) -> None:
     assert modes["reference"]["check"]["anomaly_counts"] == {"orphan": 1, "duplicate_orphan": 1}
     assert modes["idempotent"]["check"]["anomaly_counts"] == {}
     assert "faults_injected" in modes["reference"]["check"]["metrics"]
+
+
+def test_demo_side_by_side_summary(runs) -> None:
+    from scenarios.cli import _demo_order, _demo_verdicts
+
+    out = io.StringIO()
+    _demo_verdicts(runs, out, 1.0)
+    text = out.getvalue()
+    line = next(x for x in text.splitlines() if x.strip().startswith("report-demo"))
+    assert "1 duplicate_orphan, 1 orphan" in line and line.rstrip().endswith("none")
+    assert "demo PASSED" in text
+    window = loads("[scenario]\ntags = ['window']\n", default_name="b")
+    storm = loads("[scenario]\ntags = ['storm']\n", default_name="a")
+    other = loads("", default_name="0")
+    assert sorted([other, storm, window], key=_demo_order) == [window, storm, other]

@@ -197,3 +197,22 @@ def test_cli_main_with_env_pool(monkeypatch, capsys):
         assert cleanup_cli.main(["--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "cleanup: workspace 2/2" in out
+
+
+def test_cleanup_zombies_once_per_process_and_only_old_ones():
+    clock = VirtualClock()
+    with mock_linear(seed=8, clock=clock, profile="calm", plan="unlimited") as fake:
+        client = LinearClient(fake.tokens[0], url=FAKE_URL)
+        team = client.team_create("Real", key="REAL")
+        old = client.issue_create(team.id, "[test] issue old")
+        clock.advance(2 * 3600)
+        young = client.issue_create(team.id, "[test] issue young")
+        clock.advance(60)
+        workspace._reset_zombie_flag()
+        try:
+            report = workspace.cleanup_zombies(client, clock=clock)
+            assert {r.id for r in report.removed["issues"]} == {old.id}
+            assert workspace.cleanup_zombies(client, clock=clock) is None
+            assert client.issue(young.id).id == young.id
+        finally:
+            workspace._reset_zombie_flag()
