@@ -21,7 +21,6 @@ import contextlib
 import os
 import random
 import ssl
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -38,6 +38,15 @@ def mask(key: str) -> str:
     return "…" + key[-6:] if key else "…"
 
 
+def _is_encodable(text: str) -> bool:
+    """JSON allows lone surrogates (``\\ud800``); they cannot be hashed or stored as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_findings(stream: TextIO, cls: str, name: str) -> list[Finding]:
     """Parse a JSONL findings file (``ref_id``, ``kind``, ``title``, optional ``detail`` and
     ``class``); raises :class:`UserError` naming the line of the first malformed record."""
@@ -49,6 +58,8 @@ def read_findings(stream: TextIO, cls: str, name: str) -> list[Finding]:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
             raise UserError(f"{name}:{lineno}: invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise UserError(f"{name}:{lineno}: JSON nested too deeply") from None
         if not isinstance(rec, dict):
             raise UserError(f"{name}:{lineno}: expected a JSON object")
         missing = [k for k in ("ref_id", "kind", "title") if not isinstance(rec.get(k), str) or not rec.get(k)]
@@ -59,6 +70,9 @@ def read_findings(stream: TextIO, cls: str, name: str) -> list[Finding]:
         detail = rec.get("detail", "")
         if not isinstance(detail, str):
             raise UserError(f"{name}:{lineno}: 'detail' must be a string")
+        for field in ("ref_id", "kind", "title", "detail"):
+            if not _is_encodable(rec.get(field, "")):
+                raise UserError(f"{name}:{lineno}: {field!r} is not valid Unicode (lone surrogate)")
         out.append(Finding(cls, rec["ref_id"], rec["kind"], rec["title"], detail))
     return out
 

@@ -35,7 +35,10 @@ def _quiet_logs(verbose: bool) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m scenarios", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m scenarios",
+        description="Exactly-once scenarios: the promoter against the flaky fake, checked and reported.",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run scenario files (default: every curated one)")

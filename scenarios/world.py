@@ -49,7 +49,6 @@ CLEANUP_MIN_AGE = 3600.0
 
 
 _SSL_CONTEXT: ssl.SSLContext | None = None
-_SHARED_API: Any = None
 
 
 def _transport() -> httpx.HTTPTransport:
@@ -59,19 +58,6 @@ def _transport() -> httpx.HTTPTransport:
     if _SSL_CONTEXT is None:
         _SSL_CONTEXT = ssl.create_default_context()
     return httpx.HTTPTransport(verify=_SSL_CONTEXT)
-
-
-class _Fake(FakeLinear):
-    """FakeLinear sharing one GraphQL API object per process. ``GraphQLApi`` is documented
-    as stateless apart from its caches and safe to share; building its schema per fake
-    (~0.5 s) dominated short scenarios and the state machine's examples."""
-
-    @staticmethod
-    def _make_api() -> Any:
-        global _SHARED_API
-        if _SHARED_API is None:
-            _SHARED_API = FakeLinear._make_api()
-        return _SHARED_API
 
 
 class PostgresUnavailable(RuntimeError):
@@ -122,7 +108,7 @@ class World:
         plan = fault_profile(cfg.profile)
         if cfg.plan:
             plan = plan.merge(cfg.plan)
-        self.fake = _Fake(seed=cfg.seed, profile=plan, workspaces=1, plan=cfg.workspace_plan)
+        self.fake = FakeLinear(seed=cfg.seed, profile=plan, workspaces=1, plan=cfg.workspace_plan)
         self.clock = self.fake.clock
         self.history = History()
         self.history.clock = self.clock.now
@@ -144,13 +130,17 @@ class World:
 
     def __enter__(self) -> World:
         self._stack.enter_context(mock_linear(self.fake))
-        with self.fake.lock:
-            if self.cfg.zombie_issues:
-                self._make_zombies(self.cfg.zombie_issues)
-            self.team = self.ws.create_team(TEAM_NAME, key=TEAM_KEY)
-        self.team_id = self.team.id
-        for _ in range(self.cfg.replicas):
-            self.add_replica()
+        try:
+            with self.fake.lock:
+                if self.cfg.zombie_issues:
+                    self._make_zombies(self.cfg.zombie_issues)
+                self.team = self.ws.create_team(TEAM_NAME, key=TEAM_KEY)
+            self.team_id = self.team.id
+            for _ in range(self.cfg.replicas):
+                self.add_replica()
+        except BaseException:
+            self.close()  # never leave httpx patched
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -406,9 +396,9 @@ class World:
             state.leftovers = self.full_cleanup()
         return state
 
-    def full_cleanup(self, max_passes: int = 5) -> list[str]:
-        """Sweep until nothing is left or a pass removes nothing (a pass that hits a listing
-        error stops early, so another pass picks up the rest); returns what is left."""
+    def full_cleanup(self, max_passes: int = 1) -> list[str]:
+        """The harness's cleanup, once by default (I6 says one cleanup leaves nothing), or
+        until nothing is left or a pass removes nothing; returns what is left."""
         self.cleanup_passes = 0
         left = self.leftovers()
         while left and self.cleanup_passes < max_passes:

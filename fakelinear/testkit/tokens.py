@@ -73,7 +73,14 @@ def load_tokens(
         raise NoTestTokenError(f"{ENV_VAR} is set but holds no token (only separators or comments)")
     file = Path(path) if path is not None else Path(TOKEN_FILE).expanduser()
     if file.is_file():
-        tokens = parse_tokens(file.read_text(encoding="utf-8"))
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            # One clear message, never a traceback (and never the file's bytes: they are tokens).
+            raise NoTestTokenError(
+                f"cannot read {file}: {type(error).__name__} (expected UTF-8 text)"
+            ) from None
+        tokens = parse_tokens(text)
         if tokens:
             return tokens
         raise NoTestTokenError(f"{file} holds no token (only separators or comments)")

@@ -63,6 +63,14 @@ def loopback() -> Iterator[tuple[FakeLinear, str]]:
         yield fake, server.base_url
 
 
+@pytest.fixture(scope="module")
+def shared_loopback() -> Iterator[tuple[FakeLinear, str]]:
+    """Like ``loopback`` but one server per module: the server must survive every test."""
+    fake = FakeLinear(seed=3, clock=RealClock(), workspaces=2, plan="unlimited")
+    with ServerThread(fake, "127.0.0.1", 0) as server:
+        yield fake, server.base_url
+
+
 @pytest.fixture
 def http_client() -> Iterator[httpx.Client]:
     """A plain httpx client with a short timeout."""

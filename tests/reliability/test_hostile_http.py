@@ -116,9 +116,9 @@ def _assert_still_serving(http: httpx.Client, base_url: str, token: str) -> None
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_request_gets_linear_error_and_server_keeps_serving(
-    loopback: tuple[FakeLinear, str], http_client: httpx.Client, case: Case
+    shared_loopback: tuple[FakeLinear, str], http_client: httpx.Client, case: Case
 ) -> None:
-    fake, base_url = loopback
+    fake, base_url = shared_loopback
     token = fake.tokens[0]
     headers: dict[str, str | bytes] = {}
     if case.content_type is not None:
@@ -154,11 +154,11 @@ def _raw(port: int, request: bytes) -> bytes:
 
 @pytest.mark.parametrize("injected", [b"\r\nX-Injected: yes", b"\nX-Injected: yes"])
 def test_crlf_in_the_key_is_only_a_new_header_and_never_echoed(
-    loopback: tuple[FakeLinear, str], http_client: httpx.Client, injected: bytes
+    shared_loopback: tuple[FakeLinear, str], http_client: httpx.Client, injected: bytes
 ) -> None:
     """At the HTTP layer a CR/LF ends the header: the key stays the key, the rest becomes a
     header nobody reads; the response never reflects it."""
-    fake, base_url = loopback
+    fake, base_url = shared_loopback
     token = fake.tokens[0]
     port = int(base_url.rsplit(":", 1)[1])
     req = (
@@ -175,11 +175,11 @@ def test_crlf_in_the_key_is_only_a_new_header_and_never_echoed(
 
 
 def test_nul_in_a_header_is_refused_by_the_http_layer_and_server_keeps_serving(
-    loopback: tuple[FakeLinear, str], http_client: httpx.Client
+    shared_loopback: tuple[FakeLinear, str], http_client: httpx.Client
 ) -> None:
     """h11 refuses a NUL in a header value before the app (plain-text 400, not Linear's
     shape: the request never reaches the fake); the server keeps serving."""
-    fake, base_url = loopback
+    fake, base_url = shared_loopback
     port = int(base_url.rsplit(":", 1)[1])
     req = (
         b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -191,9 +191,9 @@ def test_nul_in_a_header_is_refused_by_the_http_layer_and_server_keeps_serving(
     _assert_still_serving(http_client, base_url, fake.tokens[0])
 
 
-def test_every_hostile_request_is_journaled_without_the_key(loopback: tuple[FakeLinear, str], http_client: httpx.Client) -> None:
+def test_every_hostile_request_is_journaled_without_the_key(shared_loopback: tuple[FakeLinear, str], http_client: httpx.Client) -> None:
     """Rejected requests are journaled too (one entry per GraphQL request), keys masked."""
-    fake, base_url = loopback
+    fake, base_url = shared_loopback
     token = fake.tokens[0]
     before = len(fake.journal)
     for body in (b"nope", b"[]", b"42", VIEWER):

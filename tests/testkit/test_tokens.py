@@ -95,3 +95,10 @@ def test_all_tokens_and_mask(tmp_path):
     assert all_test_tokens({"LINEAR_TEST_TOKEN": "a1;b2"}) == ["a1", "b2"]
     assert mask("lin_api_0123456789abcdef") == "…abcdef"
     assert mask("") == "…"
+
+
+def test_non_utf8_file_is_a_clear_error(tmp_path):
+    f = tmp_path / "pool"
+    f.write_bytes(b"\xff\xfeabc;def\n")
+    with pytest.raises(NoTestTokenError, match="UTF-8"):
+        load_tokens({}, f)
