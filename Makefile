@@ -4,6 +4,10 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
+# Some environments set PYTHONDONTWRITEBYTECODE=1; then every pytest process (and each xdist
+# worker) recompiles a few hundred modules. Caching bytecode in .venv and the tree is harmless.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: demo test test-fast soak bench lint clean
 
 $(STAMP): pyproject.toml

@@ -156,7 +156,7 @@ def check_load(
     titles = Counter(i["title"] for i in all_issues if str(i.get("title", "")).startswith(LOAD_TITLE_PREFIX))
 
     _check_creates(report, acks, entries, by_id, titles)
-    _check_journal_vs_state(report, entries, base_ws, final_ws, titles)
+    _check_journal_vs_state(report, acks, entries, base_ws, final_ws, titles)
     _check_numbers(report, acks, entries, base_ws, final_ws)
     _check_5xx(report, acks, entries, transport_faults_planned)
     _check_sync_ids(report, acks, base_ws, final_ws)
@@ -221,16 +221,18 @@ def _check_creates(
 
 def _check_journal_vs_state(
     report: CheckReport,
+    acks: Sequence[Ack],
     entries: Sequence[Mapping[str, Any]],
     base_ws: Mapping[str, Mapping[str, Any]],
     final_ws: Mapping[str, Mapping[str, Any]],
     titles: Counter[str],
 ) -> None:
-    purged_titles: set[str] = set()
     committed_per_ws: Counter[str] = Counter()
     for e in entries:
         if e.get("committed"):
             committed_per_ws[str(e.get("workspace_id"))] += 1
+    acked_id_by_title = {a.title: a.issue_id for a in acks if a.op == "issueCreate" and a.ok}
+    purged = _purged_ids(entries)
     for e in entries:
         if "issueCreate" not in (e.get("root_fields") or ()):
             continue
@@ -238,9 +240,14 @@ def _check_journal_vs_state(
         if title is None or not title.startswith(LOAD_TITLE_PREFIX):
             continue
         present = titles.get(title, 0) > 0
-        if e.get("committed") and not present and title not in purged_titles:
-            # It may have been permanently deleted later; that is checked by numbering.
-            purged_titles.add(title)
+        if e.get("committed") and not present and acked_id_by_title.get(title) not in purged:
+            # Only a permanent delete removes an issue, and clients delete only ids they were
+            # acknowledged: a committed create that is gone is a lost write.
+            report.add(
+                "lost-write",
+                f"create {title!r} committed in the journal (decision {e.get('decision')}) "
+                "but missing from the state",
+            )
         if not e.get("committed") and present and not _committed_elsewhere(entries, title):
             report.add(
                 "journal-vs-state",

@@ -26,7 +26,7 @@ from fakelinear.transports.server import ServerThread
 from tests.reliability.conftest import assert_linear_error
 
 SDL = Path(__file__).resolve().parents[2] / "fakelinear" / "api" / "schema.graphql"
-EXAMPLES = 80
+EXAMPLES = 60
 
 
 def _operations() -> list[Any]:

@@ -88,6 +88,7 @@ def test_checker_accepts_a_consistent_run() -> None:
         ("sync_dup", "last-sync-id"),
         ("sync_drift", "journal-vs-state"),
         ("uncommitted_present", "journal-vs-state"),
+        ("committed_missing", "lost-write"),
     ],
 )
 def test_checker_catches_each_broken_invariant(mutate: str, check: str) -> None:
@@ -113,6 +114,9 @@ def test_checker_catches_each_broken_invariant(mutate: str, check: str) -> None:
         journal.append(_entry(3, "load 3", committed=False, decision="phantom_conflict"))
         issues.append(_issue("w1", "t1", 3, "load 3", "i3"))
         final["workspaces"][0]["entities"]["Team"][0]["issue_count"] = 3
+    elif mutate == "committed_missing":  # a commit-then-fail create the state lost
+        journal.append(_entry(3, "load 3", committed=True, status=502, decision="gateway_after_commit"))
+        final["workspaces"][0]["last_sync_id"] = 1003
     report = check_load(acks, journal, base, final)
     assert check in {v.check for v in report.violations}, report.summary()
 
