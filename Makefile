@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 ## The main job: the promoter against the flaky fake, with a report.
 demo: $(STAMP)
-	$(BIN)/python -m scenarios demo
+	scripts/with-postgres.sh $(BIN)/python -m scenarios demo
 
 ## The whole suite: offline (in-process fake), the online suite against the fake on loopback,
 ## PostgreSQL tests against a throwaway server started here when PostgreSQL is installed.
