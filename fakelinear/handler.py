@@ -39,7 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from fakelinear.api import errors as api_errors
+from fakelinear.api.errors import GraphQLRequestError
 from fakelinear.clock import Clock, VirtualClock
+from fakelinear.faults.context import RequestContext
 from fakelinear.http import Request, Response
 from fakelinear.rng import Rng
 
@@ -503,8 +505,6 @@ class FakeLinear:
         if isinstance(parsed, Response):
             return parsed, False
         query, variables, operation_name = parsed
-        from fakelinear.api.errors import GraphQLRequestError
-
         try:
             prepared = self._api.prepare(query, operation_name)
         except RecursionError:
@@ -570,8 +570,6 @@ class FakeLinear:
         variables: dict[str, Any] | None,
         rejected: Any = None,
     ) -> Response:
-        from fakelinear.faults import RequestContext
-
         workspace = self.model.workspace(self._key_to_ws[key])
         self._seq += 1
         # Optional client-session id for per-client cold-start windows; None means "the key".

@@ -103,6 +103,9 @@ def load(path: str | Path) -> ScenarioSpec:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"cannot read: {exc.strerror or exc}", path=str(p)) from None
+    except UnicodeDecodeError as exc:
+        line = p.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ScenarioError(f"not UTF-8 text (byte {exc.start})", path=str(p), line=line) from None
     return loads(text, path=_display(p), default_name=p.stem)
 
 

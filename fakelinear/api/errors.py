@@ -198,6 +198,11 @@ def internal_error(message: str = "Internal server error") -> dict[str, Any]:
     return linear_error(message, "internal error", "INTERNAL_SERVER_ERROR", 500, message, False)
 
 
+# ``json.dumps(body, separators=(",", ":"))`` builds a new encoder per call; one shared
+# encoder with the same settings gives the same bytes.
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def dumps(body: dict[str, Any]) -> bytes:
     """Compact JSON bytes for a response body."""
-    return json.dumps(body, separators=(",", ":")).encode()
+    return _ENCODE(body).encode()

@@ -8,6 +8,7 @@ shape (see :mod:`fakelinear.api.errors`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,18 +17,30 @@ from typing import Any
 from graphql import (
     DocumentNode,
     ExecutionContext,
+    FieldNode,
+    GraphQLEnumType,
     GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
     GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
     build_schema,
     execute,
+    located_error,
     parse,
     validate,
 )
+from graphql.execution.execute import get_field_def
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path as ResponsePath
+from graphql.pyutils import Undefined, is_iterable
 
 from fakelinear.api import errors as E
-from fakelinear.api.resolvers import Ctx, attach, default_resolver
+from fakelinear.api.resolvers import Ctx, attach, default_resolver, snake
 from fakelinear.api.visibility import ALWAYS_VISIBLE, Visibility
 from fakelinear.clock import iso
 from fakelinear.model.errors import AlreadyExists, InvalidInput, NotFound, UsageLimitExceeded
@@ -56,14 +69,177 @@ def _never_awaitable(_value: Any) -> bool:
     return False
 
 
+def _attribute_resolver(field_name: str) -> Callable[..., Any]:
+    """:func:`default_resolver` specialised to one field name (same behaviour, no per-call
+    name conversion): dicts by key, model objects by snake_case attribute."""
+    attr = snake(field_name)
+
+    def resolve(source: Any, _info: GraphQLResolveInfo, **_args: Any) -> Any:
+        if isinstance(source, dict):
+            return source.get(field_name)
+        return getattr(source, attr, None)
+
+    return resolve
+
+
+class _SyncContext(ExecutionContext):
+    """graphql-core's executor for a world where nothing is awaitable (every resolver here
+    is synchronous), with per-operation caches.
+
+    Same algorithm and results as :class:`graphql.execution.ExecutionContext` (same error
+    messages, error locations and paths, null propagation, field order); what is dropped is
+    only the work that cannot matter here:
+
+    * awaitable checks (``is_awaitable`` is always False, so the async branches of
+      ``execute_field``/``execute_fields``/``complete_list_value`` are dead);
+    * per-field lookups that depend only on the (cached, immutable) document and the schema:
+      the field definition, its resolver, whether it takes arguments — kept in
+      ``_field_plans``, shared by every execution of one prepared operation;
+    * the ``isinstance`` ladder of ``complete_value`` for the exact graphql-core type classes
+      (anything else, e.g. abstract types, goes to graphql-core's own code).
+    """
+
+    is_awaitable = staticmethod(_never_awaitable)
+    _field_plans: dict[Any, tuple[Any, ...]] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: ResponsePath | None,
+        fields: dict[str, list[FieldNode]],
+    ) -> dict[str, Any]:
+        results: dict[str, Any] = {}
+        type_name = parent_type.name
+        execute_field = self.execute_field
+        for response_name, field_nodes in fields.items():
+            result = execute_field(
+                parent_type, source_value, field_nodes, ResponsePath(path, response_name, type_name)
+            )
+            if result is not Undefined:
+                results[response_name] = result
+        return results
+
+    # Mutations: graphql-core runs them one after the other; with synchronous resolvers
+    # that is exactly the loop above (in document order).
+    execute_fields_serially = execute_fields  # type: ignore[assignment]
+
+    def _plan(self, parent_type: GraphQLObjectType, field_nodes: list[FieldNode]) -> tuple[Any, ...] | None:
+        field_def = get_field_def(self.schema, parent_type, field_nodes[0])
+        if not field_def:
+            return None
+        field_name = field_nodes[0].name.value
+        resolve_fn = field_def.resolve
+        if resolve_fn is None:
+            resolve_fn = (
+                _attribute_resolver(field_name)
+                if self.field_resolver is default_resolver
+                else self.field_resolver
+            )
+        return (field_def, field_def.type, resolve_fn, field_name, bool(field_def.args))
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_nodes: list[FieldNode],
+        path: ResponsePath,
+    ) -> Any:
+        if self.middleware_manager is not None:  # not used by the fake; keep the original
+            return super().execute_field(parent_type, source, field_nodes, path)
+        key = (
+            (parent_type, id(field_nodes[0]))
+            if len(field_nodes) == 1
+            else (parent_type, *map(id, field_nodes))
+        )
+        plans = self._field_plans
+        plan = plans.get(key)
+        if plan is None:
+            plan = self._plan(parent_type, field_nodes)
+            if plan is None:
+                return Undefined
+            plans[key] = plan
+        field_def, return_type, resolve_fn, field_name, has_args = plan
+        info = GraphQLResolveInfo(
+            field_name,
+            field_nodes,
+            return_type,
+            parent_type,
+            path,
+            self.schema,
+            self.fragments,
+            self.root_value,
+            self.operation,
+            self.variable_values,
+            self.context_value,
+            self.is_awaitable,
+        )
+        try:
+            if has_args:
+                args = get_argument_values(field_def, field_nodes[0], self.variable_values)
+                result = resolve_fn(source, info, **args)
+            else:
+                result = resolve_fn(source, info)
+            return self.complete_value(return_type, field_nodes, info, path, result)
+        except Exception as raw_error:
+            error = located_error(raw_error, field_nodes, path.as_list())
+            self.handle_field_error(error, return_type, path)
+            return None
+
+    def complete_value(
+        self,
+        return_type: Any,
+        field_nodes: list[FieldNode],
+        info: GraphQLResolveInfo,
+        path: ResponsePath,
+        result: Any,
+    ) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        kind = type(return_type)
+        if kind is GraphQLNonNull:
+            completed = self.complete_value(return_type.of_type, field_nodes, info, path, result)
+            if completed is None:
+                raise TypeError(
+                    "Cannot return null for non-nullable field"
+                    f" {info.parent_type.name}.{info.field_name}."
+                )
+            return completed
+        if result is None or result is Undefined:
+            return None
+        if kind is GraphQLScalarType or kind is GraphQLEnumType:
+            return self.complete_leaf_value(return_type, result)
+        if kind is GraphQLObjectType and return_type.is_type_of is None:
+            return self.execute_fields(
+                return_type, result, path, self.collect_subfields(return_type, field_nodes)
+            )
+        if kind is GraphQLList and is_iterable(result):
+            item_type = return_type.of_type
+            complete_value = self.complete_value
+            completed_results: list[Any] = []
+            append = completed_results.append
+            for index, item in enumerate(result):
+                item_path = path.add_key(index, None)
+                try:
+                    completed_item = complete_value(item_type, field_nodes, info, item_path, item)
+                except Exception as raw_error:
+                    error = located_error(raw_error, field_nodes, item_path.as_list())
+                    self.handle_field_error(error, item_type, item_path)
+                    completed_item = None
+                append(completed_item)
+            return completed_results
+        return super().complete_value(return_type, field_nodes, info, path, result)
+
+
 def _context_class(shared_subfields: dict[Any, Any] | None) -> type[ExecutionContext]:
     """An ExecutionContext for one prepared operation: every resolver here is synchronous
-    (skip graphql-core's awaitable checks), and the per-request subfield cache is shared
-    across requests when the document has no @skip/@include (field collection then does
-    not depend on variables; keys are ids of nodes of the cached document)."""
+    (see :class:`_SyncContext`), field plans are cached per operation, and the per-request
+    subfield cache is shared across requests when the document has no @skip/@include
+    (field collection then does not depend on variables; keys are ids of nodes of the
+    cached document)."""
 
-    class _Context(ExecutionContext):
-        is_awaitable = staticmethod(_never_awaitable)
+    class _Context(_SyncContext):
+        _field_plans: dict[Any, tuple[Any, ...]] = {}
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)

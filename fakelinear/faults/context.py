@@ -29,12 +29,31 @@ def normalize_query(query: str) -> str:
     return _WS.sub(" ", query).strip()
 
 
+# Canonical JSON for variables: same settings as ``json.dumps(..., sort_keys=True,
+# separators=(",", ":"), default=str)``, one encoder for every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+# sha256 state after "normalized query + separator", per query text: clients send the same
+# few documents over and over, so the regex and the query bytes are hashed once per text.
+_PREFIXES: dict[str, Any] = {}
+_PREFIX_LIMIT = 4096
+
+
+def _prefix(query: str) -> Any:
+    h = _PREFIXES.get(query)
+    if h is None:
+        h = hashlib.sha256()
+        h.update(normalize_query(query).encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+        if len(_PREFIXES) >= _PREFIX_LIMIT:
+            _PREFIXES.clear()
+        _PREFIXES[query] = h
+    return h
+
+
 def body_hash(query: str, variables: dict[str, Any] | None) -> str:
     """sha256 hex of the normalized query and canonical JSON variables (the sticky key)."""
-    h = hashlib.sha256()
-    h.update(normalize_query(query).encode("utf-8", "surrogatepass"))
-    h.update(b"\x1f")
-    h.update(json.dumps(variables or {}, sort_keys=True, separators=(",", ":"), default=str).encode())
+    h = _prefix(query).copy()
+    h.update(_CANONICAL(variables or {}).encode())
     return h.hexdigest()
 
 

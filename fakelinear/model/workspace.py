@@ -21,6 +21,7 @@ Delete semantics (DESIGN.md §3), with the choices made where Linear's behaviour
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -49,6 +50,10 @@ PLAN_LIMITS: dict[str, dict[str, int | None]] = {
     "unlimited": {"issues": None, "teams": None},
 }
 _KINDS = tuple(ENTITY_CLASSES)
+_ISSUE_CREATE_FIELDS = frozenset({
+    "team_id", "title", "description", "priority", "state_id", "label_ids",
+    "project_id", "parent_id", "assignee_id", "estimate", "id", "sort_order",
+})
 
 
 class IdRegistry:
@@ -468,11 +473,7 @@ class Workspace:
 
     def _prepare_issue(self, data: dict[str, Any], now: float, reserved: set[str]) -> tuple[Issue, Team]:
         """Validate one issue create and build it (not yet stored)."""
-        allowed = {
-            "team_id", "title", "description", "priority", "state_id", "label_ids",
-            "project_id", "parent_id", "assignee_id", "estimate", "id", "sort_order",
-        }
-        unknown = set(data) - allowed
+        unknown = data.keys() - _ISSUE_CREATE_FIELDS
         if unknown:
             raise InvalidInput(f"unsupported fields: {sorted(unknown)}")
         team = self.team(data.get("team_id"))  # type: ignore[arg-type]
@@ -1067,6 +1068,14 @@ class Workspace:
         return ws
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def _slugify(text: str) -> str:
-    out = "".join(c.lower() if c.isalnum() else "-" for c in text)
-    return "-".join(p for p in out.split("-") if p)[:60] or "untitled"
+    if text.isascii():
+        # ASCII: lower-casing the whole text equals lower-casing char by char, the ASCII
+        # alphanumerics are exactly [a-z0-9] after it, and collapsing every other run into
+        # one "-" then trimming is what the split/join below does.
+        return _NOT_ASCII_ALNUM.sub("-", text.lower()).strip("-")[:60] or "untitled"
+    out = "".join([c.lower() if c.isalnum() else "-" for c in text])
+    return "-".join([p for p in out.split("-") if p])[:60] or "untitled"

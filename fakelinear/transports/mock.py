@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import respx
+from respx.models import SideEffectError
 
 from fakelinear.http import Request, Response
 
@@ -64,6 +65,34 @@ def to_httpx_response(response: Response, request: httpx.Request) -> httpx.Respo
     return httpx.Response(response.status, headers=headers, content=response.body, request=request)
 
 
+class _FakeRoute(respx.Route):
+    """A respx route answered by a fixed callable.
+
+    Same as ``route.mock(side_effect=answer)`` (same pattern matching, exceptions wrapped the
+    way respx wraps side-effect errors, so they reach the caller unchanged), without
+    respx's per-request ``inspect.getfullargspec`` of the side effect and result checks.
+    """
+
+    def __init__(self, answer: Any, **lookups: Any) -> None:
+        super().__init__(**lookups)
+        self._answer = answer
+
+    def resolve(self, request: httpx.Request, **kwargs: Any) -> Any:
+        try:
+            return self._answer(request)
+        except Exception as error:
+            raise SideEffectError(self, origin=error) from error
+
+
+class _Router(respx.MockRouter):
+    """respx's mock router without call recording: ``mock_linear`` never exposes the router,
+    so nobody reads ``calls``, and recording would keep every request and response of a
+    long in-process run alive (memory and garbage-collector time grow with it)."""
+
+    def record(self, request: httpx.Request, *, response: Any = None, route: Any = None) -> None:
+        return None
+
+
 @contextmanager
 def mock_linear(
     fake: Any = None, base_url: str = DEFAULT_BASE_URL, **fake_kwargs: Any
@@ -88,7 +117,7 @@ def mock_linear(
     def side_effect(request: httpx.Request) -> httpx.Response:
         return to_httpx_response(fake.handle(to_request(request, prefix)), request)
 
-    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+    with _Router(assert_all_called=False, assert_all_mocked=True) as router:
         host = parts.hostname or ""
         port = parts.port
         pattern: dict[str, Any] = {"scheme": parts.scheme, "host": host}
@@ -96,7 +125,7 @@ def mock_linear(
             pattern["port"] = port
         if prefix:
             pattern["path__startswith"] = prefix + "/"
-        router.route(**pattern).mock(side_effect=side_effect)
+        router.add(_FakeRoute(side_effect, **pattern))
         # Everything else goes to the real network (e.g. a loopback server in the same test).
         router.route().pass_through()
         yield fake

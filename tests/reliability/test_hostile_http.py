@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fakelinear.handler import FakeLinear
 from tests.reliability.conftest import assert_linear_error
@@ -201,3 +203,95 @@ def test_every_hostile_request_is_journaled_without_the_key(shared_loopback: tup
     entries = fake.journal.to_list()[before:]
     assert len(entries) == 4
     assert all(token not in json.dumps(e) for e in entries)
+
+
+# ----------------------------------------------------------------------------- seam property
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+OPERATIONS = [
+    "mutation C($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id } } }",
+    "mutation U($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success } }",
+    "mutation P($input: ProjectCreateInput!) { projectCreate(input: $input) { success } }",
+    "mutation R($input: IssueRelationCreateInput!) { issueRelationCreate(input: $input) { success } }",
+    "query I($filter: IssueFilter, $first: Int, $after: String) { issues(filter: $filter, first: $first, after: $after) { nodes { id } } }",
+    "query S($term: String!, $teamId: String) { searchIssues(term: $term, teamId: $teamId) { nodes { id } } }",
+]
+SEAM_FAKE = FakeLinear(seed=8, workspaces=1, plan="unlimited", seed_content=True)
+
+
+def _seam_check(body: bytes) -> None:
+    from fakelinear.http import Request
+
+    token = SEAM_FAKE.tokens[0]
+    response = SEAM_FAKE.handle(Request("POST", "/graphql", {"authorization": token, "content-type": JSON}, body, ""))
+    assert response.status < 500, response.body[:300]
+    payload = json.loads(response.body)
+    if payload.get("errors"):
+        for error in payload["errors"]:
+            assert_linear_error({"errors": [error]})
+    else:
+        assert isinstance(payload.get("data"), dict)
+
+
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(body=JSON_VALUES)
+def test_any_json_body_gets_an_answer_never_a_crash(body: object) -> None:
+    _seam_check(json.dumps(body).encode())
+
+
+@settings(max_examples=120, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(query=st.sampled_from(OPERATIONS), variables=st.dictionaries(
+    st.sampled_from(["input", "id", "filter", "first", "after", "term", "teamId"]), JSON_VALUES, max_size=4))
+def test_real_operations_with_any_variables_never_crash(query: str, variables: dict[str, object]) -> None:
+    _seam_check(json.dumps({"query": query, "variables": variables}).encode())
+
+
+_SEAM_WS = SEAM_FAKE.workspace_for(SEAM_FAKE.tokens[0])
+_IDS = sorted(i for kind in ("Issue", "Team", "WorkflowState", "IssueLabel", "Project", "User") for i in _SEAM_WS.store[kind])
+ID = st.sampled_from(_IDS) | st.text(max_size=6) | st.uuids().map(str)
+TEXT = st.text(max_size=8)
+DATE = st.sampled_from(["P1D", "-P2W", "PT3H", "P", "-P", "2026-01-01", "2026-01-01T00:00:00.000Z", "yesterday", "P99999999Y", ""]) | TEXT
+STRING_CMP = st.dictionaries(st.sampled_from(["eq", "neq", "contains", "containsIgnoreCase", "startsWith", "endsWith", "eqIgnoreCase", "notContains"]), TEXT, max_size=2) | st.fixed_dictionaries({"in": st.lists(TEXT, max_size=3)})
+NUMBER_CMP = st.dictionaries(st.sampled_from(["eq", "neq", "lt", "lte", "gt", "gte"]), st.floats(allow_nan=False, allow_infinity=False, width=32) | st.integers(-10, 10**6), max_size=2)
+DATE_CMP = st.dictionaries(st.sampled_from(["eq", "neq", "lt", "lte", "gt", "gte"]), DATE, max_size=2)
+ID_CMP = st.dictionaries(st.sampled_from(["eq", "neq"]), ID, max_size=1) | st.fixed_dictionaries({"in": st.lists(ID, max_size=3)})
+LEAF_FILTER = st.fixed_dictionaries({}, optional={
+    "id": ID_CMP, "title": STRING_CMP, "description": STRING_CMP, "number": NUMBER_CMP, "priority": NUMBER_CMP,
+    "createdAt": DATE_CMP, "updatedAt": DATE_CMP, "archivedAt": DATE_CMP,
+    "team": st.fixed_dictionaries({}, optional={"id": ID_CMP, "key": STRING_CMP, "name": STRING_CMP}),
+    "state": st.fixed_dictionaries({}, optional={"type": STRING_CMP, "name": STRING_CMP}),
+    "labels": st.fixed_dictionaries({}, optional={"name": STRING_CMP, "id": ID_CMP}),
+})
+FILTER = st.recursive(LEAF_FILTER, lambda inner: st.fixed_dictionaries({}, optional={"and": st.lists(inner, max_size=3), "or": st.lists(inner, max_size=3)}), max_leaves=6)
+CREATE_INPUT = st.fixed_dictionaries({"teamId": ID}, optional={
+    "title": TEXT, "description": st.none() | TEXT, "priority": st.integers(-3, 7), "estimate": st.integers(-3, 100),
+    "stateId": ID, "labelIds": st.lists(ID, max_size=3), "projectId": ID, "parentId": ID, "assigneeId": ID,
+    "id": ID, "sortOrder": st.floats(allow_nan=False, allow_infinity=False),
+})
+UPDATE_INPUT = st.fixed_dictionaries({}, optional={
+    "title": TEXT, "priority": st.integers(-3, 7), "stateId": ID, "labelIds": st.lists(ID, max_size=3),
+    "addedLabelIds": st.lists(ID, max_size=2), "removedLabelIds": st.lists(ID, max_size=2), "projectId": st.none() | ID,
+    "parentId": st.none() | ID, "teamId": ID, "assigneeId": st.none() | ID, "estimate": st.none() | st.integers(-3, 50),
+})
+
+
+@settings(max_examples=250, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_well_typed_but_hostile_variables_never_crash(data: st.DataObject) -> None:
+    """Variables that pass GraphQL coercion reach the model: real and foreign ids, odd
+    durations, nested and/or filters, cycles (parent = self), cross-team states and labels."""
+    which = data.draw(st.sampled_from(["create", "update", "issues", "search"]))
+    if which == "create":
+        body = {"query": OPERATIONS[0], "variables": {"input": data.draw(CREATE_INPUT)}}
+    elif which == "update":
+        body = {"query": OPERATIONS[1], "variables": {"id": data.draw(ID), "input": data.draw(UPDATE_INPUT)}}
+    elif which == "issues":
+        body = {"query": OPERATIONS[4], "variables": {"filter": data.draw(FILTER), "first": data.draw(st.integers(-1, 300)),
+                                                       "after": data.draw(st.none() | ID)}}
+    else:
+        body = {"query": OPERATIONS[5], "variables": {"term": data.draw(TEXT), "teamId": data.draw(st.none() | ID)}}
+    _seam_check(json.dumps(body).encode())

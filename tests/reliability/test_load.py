@@ -14,7 +14,7 @@ from benchmarks.load_checker import Ack, check_load
 @pytest.mark.parametrize("profile", ["calm", "linear-observed"])
 def test_bounded_load_keeps_every_invariant(profile: str) -> None:
     """8 clients x 15 mixed requests over 2 workspaces on `fakelinear serve`: checker OK."""
-    config = LoadConfig(clients=8, requests_per_client=15, workspaces=2, profile=profile, seed=11, max_seconds=20)
+    config = LoadConfig(clients=8, requests_per_client=15, workspaces=2, profile=profile, seed=11, max_seconds=40)
     with running_server("--workspaces", "2", "--profile", profile, "--seed", "11") as server:
         result = run_against(server.base_url, server.tokens, config)
         assert server.process.poll() is None, "server died under load"

@@ -208,8 +208,6 @@ XFAIL_CLI = [
     ),
     pytest.param(
         "scenarios non-utf8 file", [*SCEN, "run", "latin.toml"], 2,
-        marks=pytest.mark.xfail(strict=True, reason="BUG scenarios/loader.py:103 load() catches OSError only: a non-UTF-8 "
-                                "scenario file gives a UnicodeDecodeError traceback"),
     ),
 ]
 
