@@ -1,12 +1,17 @@
 """Benchmark: the promoter's SQLite store at 1,000,000 findings.
 
-* ``observe`` throughput: one cycle of N findings of one class (batched upsert), first cycle
-  (inserts) and second cycle (updates), in findings per second.
+* ``observe`` throughput: one cycle of N findings of one class, first cycle (inserts) and
+  second cycle (updates), in findings per second (wall and per CPU-second). Medians over
+  ``--observe-rounds`` fresh databases of ``--observe-findings`` findings, alternating the
+  store with ``baseline``: the previous ``observe`` (dict dedupe, ``sorted`` items, one
+  per-row ``INSERT ... ON CONFLICT DO UPDATE`` ``executemany``), copied here. Same-run
+  ceilings: sha256 ids alone, and a bare sorted keyed ``executemany`` insert.
 * a promote cycle (``refresh_index`` + ``fetch_promotable`` + the run's re-checks, claims and
   write-backs against an instant in-memory client) with 1,000,000 findings of which 5 are
   promotable, against a baseline: the same fetch with the partial index dropped (a scan).
 
-Run: ``.venv/bin/python -m benchmarks.bench_promoter [--findings 1000000] [--repeat 15]``.
+Run: ``.venv/bin/python -m benchmarks.bench_promoter [--findings 1000000] [--repeat 15]
+[--observe-findings 200000] [--observe-rounds 3]``.
 Reports medians and the indexed/baseline ratio.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -25,7 +31,54 @@ from prometheus_client import CollectorRegistry
 
 from promoter.findings import Finding
 from promoter.promoter import LinearPromoter
-from promoter.store.sqlite import SQLiteFindingStore
+from promoter.store.base import StoreError
+from promoter.store.sqlite import SQLiteFindingStore, dedupe
+
+_BASELINE_UPSERT = """
+INSERT INTO findings (finding_id, cls, ref_id, kind, title, detail,
+                      start_cycle, last_cycle, first_seen, last_seen)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (finding_id) DO UPDATE SET
+  start_cycle = CASE WHEN findings.last_cycle = excluded.last_cycle - 1
+                     THEN findings.start_cycle ELSE excluded.start_cycle END,
+  last_cycle = excluded.last_cycle,
+  last_seen = excluded.last_seen,
+  title = excluded.title,
+  detail = excluded.detail
+"""
+
+
+class BaselineStore(SQLiteFindingStore):
+    """The previous ``observe`` (before the staged merge), same schema, for comparison."""
+
+    def observe(self, cls, findings):  # noqa: ANN001, ANN201
+        seen = dedupe(findings)
+        for f in seen.values():
+            if f.cls != cls:
+                raise ValueError(f"finding of class {f.cls!r} observed as class {cls!r}")
+        now = self._now()
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                cur = self._cycle(cls)
+                cycle = 1 if cur is None else cur + 1
+                self._conn.execute(
+                    "INSERT INTO classes (cls, cycle) VALUES (?, ?) "
+                    "ON CONFLICT (cls) DO UPDATE SET cycle = excluded.cycle",
+                    (cls, cycle),
+                )
+                self._conn.executemany(
+                    _BASELINE_UPSERT,
+                    (
+                        (fid, cls, f.ref_id, f.kind, f.title, f.detail, cycle, cycle, now, now)
+                        for fid, f in sorted(seen.items())
+                    ),
+                )
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise StoreError(f"observe failed: {exc}") from exc
+        return len(seen)
 
 
 class _InstantClient:
@@ -51,7 +104,6 @@ def _raw_baselines(n: int, tmp: str) -> tuple[float, float]:
     """Ceilings measured in the same run, in rows per CPU-second: sha256 ids alone, and a
     bare keyed executemany insert of the same rows (no upsert, no partial index)."""
     import hashlib
-    import sqlite3
 
     t = time.process_time()
     ids = [hashlib.sha256(f"bench|ref-{i}|k".encode()).hexdigest() for i in range(n)]
@@ -70,20 +122,60 @@ def _raw_baselines(n: int, tmp: str) -> tuple[float, float]:
     return sha_rate, raw_rate
 
 
+def _timed(fn, *args) -> tuple[float, float]:  # noqa: ANN001
+    """(wall seconds, process CPU seconds) of one call."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def _observe_rounds(n: int, rounds: int, tmp: str) -> dict[str, dict[str, list[tuple[float, float]]]]:
+    """Per store kind and cycle kind, (wall, CPU) samples of one observe of n findings."""
+    bulk = _findings(n)
+    out: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for r in range(rounds):
+        for name, kind in (("staged merge", SQLiteFindingStore), ("baseline", BaselineStore)):
+            store = kind(os.path.join(tmp, f"obs-{name[0]}-{r}.db"))
+            d = out.setdefault(name, {"insert": [], "update": []})
+            d["insert"].append(_timed(store.observe, "bench", bulk))
+            d["update"].append(_timed(store.observe, "bench", bulk))
+            store.close()
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--findings", type=int, default=1_000_000)
     ap.add_argument("--promotable", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--observe-findings", type=int, default=200_000)
+    ap.add_argument("--observe-rounds", type=int, default=3)
     args = ap.parse_args(argv)
     n, k = args.findings, args.promotable
+    c0 = time.process_time()
+    sum(range(10**7))
+    calib = time.process_time() - c0
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpu(s), "
-          f"load average {os.getloadavg()[0]:.1f}")
+          f"sqlite {sqlite3.sqlite_version}, load average {os.getloadavg()[0]:.1f}; "
+          f"calibration sum(range(10**7)): {calib:.2f} CPU-s")
 
     with tempfile.TemporaryDirectory() as tmp:
         sha_rate, raw_rate = _raw_baselines(n, tmp)
         print(f"baseline, sha256 ids alone: {sha_rate:,.0f}/CPU-s; bare sorted executemany "
               f"insert: {raw_rate:,.0f} rows/CPU-s")
+        on = args.observe_findings
+        obs = _observe_rounds(on, args.observe_rounds, tmp)
+        for cyc in ("insert", "update"):
+            med = {}
+            for name in ("staged merge", "baseline"):
+                wall = statistics.median(w for w, _ in obs[name][cyc])
+                cpu = statistics.median(c for _, c in obs[name][cyc])
+                med[name] = (on / wall, on / cpu)
+                print(f"observe {on:,}, {cyc} cycle, {name}: median {on / wall:,.0f} findings/s wall, "
+                      f"{on / cpu:,.0f} per CPU-s ({args.observe_rounds} rounds)")
+            print(f"observe {on:,}, {cyc} cycle: staged/baseline {med['staged merge'][0] / med['baseline'][0]:.2f}x "
+                  f"wall, {med['staged merge'][1] / med['baseline'][1]:.2f}x CPU; load average "
+                  f"{os.getloadavg()[0]:.1f}")
         store = SQLiteFindingStore(os.path.join(tmp, "bench.db"))
         cls = "bench"
         bulk = _findings(n, cls)

@@ -174,8 +174,16 @@ class FakeLinear:
         from fakelinear import faults
 
         return faults.FaultEngine(
-            self._plan, self.rng, self.clock, self.journal, team_created_at=self._team_created_at
+            self._plan,
+            self.rng,
+            self.clock,
+            self.journal,
+            team_created_at=self._team_created_at,
+            setup_ids=self._workspace_setup_ids,
         )
+
+    def _workspace_setup_ids(self, workspace_id: str) -> frozenset[str]:
+        return self._setup_ids.get(workspace_id, frozenset())
 
     def _team_created_at(self, workspace_id: str, team_id: str) -> float | None:
         # Lets search lag be longer for issues of new teams (F4), without the engine
@@ -203,6 +211,8 @@ class FakeLinear:
         self._engine = self._make_engine()
         self._tokens: list[str] = []
         self._key_to_ws: dict[str, str] = {}
+        # Ids of each workspace's starting content: never lagged (F4 is about client creates).
+        self._setup_ids: dict[str, frozenset[str]] = {}
 
     def _fresh(self) -> None:
         self._new_core()
@@ -234,6 +244,7 @@ class FakeLinear:
         if plan is not None:
             kwargs["plan"] = plan
         ws = self.model.create_workspace(**kwargs)
+        self._setup_ids[ws.id] = frozenset(eid for table in ws.store.values() for eid in table)
         token = self._token_for(len(self._tokens))
         while token in self._key_to_ws:  # astronomically unlikely; keep keys unique anyway
             token = self._token_for(len(self._tokens) + len(self._key_to_ws) + 1000)
@@ -371,6 +382,7 @@ class FakeLinear:
                 self.clock.set(float(state["clock"]))  # type: ignore[attr-defined]
         self.model = Model.restore(state["model"], self.rng, self.clock)
         self.journal = faults.Journal()
+        self._setup_ids = {}
         self._engine = self._make_engine()
         self._tokens = [t for t, _ in state["keys"]]
         self._key_to_ws = {t: ws for t, ws in state["keys"]}

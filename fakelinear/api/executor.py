@@ -34,10 +34,19 @@ from graphql import (
     parse,
     validate,
 )
-from graphql.execution.execute import get_field_def
-from graphql.execution.values import get_argument_values
+from graphql.execution.execute import (
+    CollectedErrors,
+    default_field_resolver,
+    default_type_resolver,
+    get_field_def,
+)
+from graphql.execution.values import get_argument_values, input_is_nested_too_deeply
+from graphql.language import FragmentDefinitionNode
+from graphql.language.printer import print_for_error
 from graphql.pyutils import Path as ResponsePath
-from graphql.pyutils import Undefined, is_iterable
+from graphql.pyutils import Undefined, inspect, is_iterable, print_path_list
+from graphql.type import is_input_type, is_non_null_type
+from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
 
 from fakelinear.api import errors as E
 from fakelinear.api.resolvers import Ctx, attach, default_resolver, snake
@@ -95,12 +104,198 @@ class _SyncContext(ExecutionContext):
     * per-field lookups that depend only on the (cached, immutable) document and the schema:
       the field definition, its resolver, whether it takes arguments — kept in
       ``_field_plans``, shared by every execution of one prepared operation;
+    * for plain attribute leaves (no resolver of their own, no arguments, scalar or enum
+      type): the resolve info and the response path, which only that field's resolver and
+      its error would see — the default resolver never looks at the info, and the path is
+      built when an error needs it;
     * the ``isinstance`` ladder of ``complete_value`` for the exact graphql-core type classes
       (anything else, e.g. abstract types, goes to graphql-core's own code).
     """
 
     is_awaitable = staticmethod(_never_awaitable)
     _field_plans: dict[Any, tuple[Any, ...]] = {}
+
+    _var_types: dict[int, Any] = {}
+
+    @classmethod
+    def build(  # type: ignore[override]
+        cls,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        raw_variable_values: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        field_resolver: Any = None,
+        type_resolver: Any = None,
+        subscribe_field_resolver: Any = None,
+        max_coercion_errors: int = 50,
+        middleware: Any = None,
+        is_awaitable: Any = None,
+        hide_suggestions: bool = False,
+    ) -> list[GraphQLError] | ExecutionContext:
+        """graphql-core's ``build`` with its variable coercion (see :meth:`_coerce_variables`)."""
+        if middleware is not None:
+            return super().build(
+                schema, document, root_value, context_value, raw_variable_values,
+                operation_name, field_resolver, type_resolver, subscribe_field_resolver,
+                max_coercion_errors, middleware, is_awaitable, hide_suggestions=hide_suggestions,
+            )
+        operation: OperationDefinitionNode | None = None
+        fragments: dict[str, FragmentDefinitionNode] = {}
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                if operation_name is None:
+                    if operation:
+                        return [
+                            GraphQLError(
+                                "Must provide operation name"
+                                " if query contains multiple operations."
+                            )
+                        ]
+                    operation = definition
+                elif definition.name and definition.name.value == operation_name:
+                    operation = definition
+            elif isinstance(definition, FragmentDefinitionNode):
+                fragments[definition.name.value] = definition
+        if not operation:
+            if operation_name is not None:
+                return [GraphQLError(f"Unknown operation named '{operation_name}'.")]
+            return [GraphQLError("Must provide an operation.")]
+        coerced = cls._coerce_variables(
+            schema, operation.variable_definitions or (), raw_variable_values or {},
+            max_coercion_errors, hide_suggestions,
+        )
+        if isinstance(coerced, list):
+            return coerced  # errors
+        return cls(
+            schema, fragments, root_value, context_value, operation, coerced,
+            field_resolver or default_field_resolver,
+            type_resolver or default_type_resolver,
+            subscribe_field_resolver or default_field_resolver,
+            CollectedErrors(), None, is_awaitable,
+        )
+
+    @classmethod
+    def _coerce_variables(
+        cls,
+        schema: GraphQLSchema,
+        var_def_nodes: Any,
+        inputs: dict[str, Any],
+        max_errors: int | None,
+        hide_suggestions: bool,
+    ) -> list[GraphQLError] | dict[str, Any]:
+        """graphql-core's ``get_variable_values`` + ``coerce_variable_values`` (same checks,
+        same messages, same order), with each variable's type looked up once per document
+        node instead of on every request."""
+        errors: list[GraphQLError] = []
+
+        def on_error(error: GraphQLError) -> None:
+            if max_errors is not None and len(errors) >= max_errors:
+                raise GraphQLError(
+                    "Too many errors processing variables, error limit reached. Execution aborted."
+                )
+            errors.append(error)
+
+        var_types = cls._var_types
+        coerced_values: dict[str, Any] = {}
+        try:
+            for var_def_node in var_def_nodes:
+                var_name = var_def_node.variable.name.value
+                var_type = var_types.get(id(var_def_node), Undefined)
+                if var_type is Undefined:
+                    var_type = var_types[id(var_def_node)] = type_from_ast(schema, var_def_node.type)
+                if not is_input_type(var_type):
+                    var_type_str = print_for_error(var_def_node.type)
+                    on_error(
+                        GraphQLError(
+                            f"Variable '${var_name}' expected value of type '{var_type_str}'"
+                            " which cannot be used as an input type.",
+                            var_def_node.type,
+                        )
+                    )
+                    continue
+                if var_name not in inputs:
+                    if var_def_node.default_value:
+                        coerced_values[var_name] = value_from_ast(var_def_node.default_value, var_type)
+                    elif is_non_null_type(var_type):
+                        on_error(
+                            GraphQLError(
+                                f"Variable '${var_name}' of required type '{inspect(var_type)}'"
+                                " was not provided.",
+                                var_def_node,
+                            )
+                        )
+                    continue
+                value = inputs[var_name]
+                if value is None and is_non_null_type(var_type):
+                    on_error(
+                        GraphQLError(
+                            f"Variable '${var_name}' of non-null type '{inspect(var_type)}'"
+                            " must not be null.",
+                            var_def_node,
+                        )
+                    )
+                    continue
+
+                def on_input_value_error(
+                    path: list[str | int],
+                    invalid_value: Any,
+                    error: GraphQLError,
+                    var_name: str = var_name,
+                    var_def_node: Any = var_def_node,
+                ) -> None:
+                    prefix = f"Variable '${var_name}' got invalid value {inspect(invalid_value)}"
+                    if path:
+                        prefix += f" at '{var_name}{print_path_list(path)}'"
+                    on_error(
+                        GraphQLError(prefix + "; " + error.message, var_def_node, original_error=error)
+                    )
+
+                if input_is_nested_too_deeply(value, var_type):
+                    raise RecursionError
+                coerced_values[var_name] = coerce_input_value(
+                    value, var_type, on_input_value_error, None, hide_suggestions
+                )
+            if not errors:
+                return coerced_values
+        except GraphQLError as e:
+            errors.append(e)
+        except RecursionError:
+            errors.append(GraphQLError("Variable values are nested too deeply."))
+        return errors
+
+    def _plan(self, parent_type: GraphQLObjectType, field_nodes: list[FieldNode]) -> tuple[Any, ...] | None:
+        """``(field_def, return_type, resolve_fn, field_name, has_args, leaf)`` or None for
+        an unknown field. ``leaf`` is ``(attr, leaf_type, non_null)`` for plain attribute
+        leaves (see the class docstring), else None."""
+        key = (
+            (parent_type, id(field_nodes[0]))
+            if len(field_nodes) == 1
+            else (parent_type, *map(id, field_nodes))
+        )
+        plan = self._field_plans.get(key)
+        if plan is not None:
+            return plan
+        field_def = get_field_def(self.schema, parent_type, field_nodes[0])
+        if not field_def:
+            return None
+        field_name = field_nodes[0].name.value
+        return_type = field_def.type
+        resolve_fn = field_def.resolve
+        leaf = None
+        if resolve_fn is None:
+            if self.field_resolver is default_resolver and self.middleware_manager is None:
+                resolve_fn = _attribute_resolver(field_name)
+                non_null = type(return_type) is GraphQLNonNull
+                inner = return_type.of_type if non_null else return_type
+                if not field_def.args and type(inner) in (GraphQLScalarType, GraphQLEnumType):
+                    leaf = (snake(field_name), inner, non_null)
+            else:
+                resolve_fn = self.field_resolver
+        plan = (field_def, return_type, resolve_fn, field_name, bool(field_def.args), leaf)
+        self._field_plans[key] = plan
+        return plan
 
     def execute_fields(
         self,
@@ -112,54 +307,63 @@ class _SyncContext(ExecutionContext):
         results: dict[str, Any] = {}
         type_name = parent_type.name
         execute_field = self.execute_field
+        get_plan = self._plan
+        is_dict = isinstance(source_value, dict)
         for response_name, field_nodes in fields.items():
-            result = execute_field(
-                parent_type, source_value, field_nodes, ResponsePath(path, response_name, type_name)
-            )
-            if result is not Undefined:
-                results[response_name] = result
+            plan = get_plan(parent_type, field_nodes)
+            if plan is None:  # unknown field: graphql-core leaves it out (Undefined)
+                continue
+            leaf = plan[5]
+            if leaf is None:
+                result = execute_field(
+                    parent_type, source_value, field_nodes,
+                    ResponsePath(path, response_name, type_name), plan,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                continue
+            # A plain attribute leaf: default resolver + complete_value(NonNull?(leaf)).
+            attr, leaf_type, non_null = leaf
+            try:
+                value = (
+                    source_value.get(plan[3]) if is_dict else getattr(source_value, attr, None)
+                )
+                if isinstance(value, Exception):
+                    raise value
+                if value is None or value is Undefined:
+                    if non_null:
+                        raise TypeError(
+                            f"Cannot return null for non-nullable field {type_name}.{plan[3]}."
+                        )
+                    results[response_name] = None
+                    continue
+                results[response_name] = self.complete_leaf_value(leaf_type, value)
+            except Exception as raw_error:
+                field_path = ResponsePath(path, response_name, type_name)
+                error = located_error(raw_error, field_nodes, field_path.as_list())
+                self.handle_field_error(error, plan[1], field_path)
+                results[response_name] = None
         return results
 
     # Mutations: graphql-core runs them one after the other; with synchronous resolvers
     # that is exactly the loop above (in document order).
     execute_fields_serially = execute_fields  # type: ignore[assignment]
 
-    def _plan(self, parent_type: GraphQLObjectType, field_nodes: list[FieldNode]) -> tuple[Any, ...] | None:
-        field_def = get_field_def(self.schema, parent_type, field_nodes[0])
-        if not field_def:
-            return None
-        field_name = field_nodes[0].name.value
-        resolve_fn = field_def.resolve
-        if resolve_fn is None:
-            resolve_fn = (
-                _attribute_resolver(field_name)
-                if self.field_resolver is default_resolver
-                else self.field_resolver
-            )
-        return (field_def, field_def.type, resolve_fn, field_name, bool(field_def.args))
-
-    def execute_field(
+    def execute_field(  # type: ignore[override]
         self,
         parent_type: GraphQLObjectType,
         source: Any,
         field_nodes: list[FieldNode],
         path: ResponsePath,
+        plan: tuple[Any, ...] | None = None,
     ) -> Any:
         if self.middleware_manager is not None:  # not used by the fake; keep the original
             return super().execute_field(parent_type, source, field_nodes, path)
-        key = (
-            (parent_type, id(field_nodes[0]))
-            if len(field_nodes) == 1
-            else (parent_type, *map(id, field_nodes))
-        )
-        plans = self._field_plans
-        plan = plans.get(key)
         if plan is None:
             plan = self._plan(parent_type, field_nodes)
             if plan is None:
                 return Undefined
-            plans[key] = plan
-        field_def, return_type, resolve_fn, field_name, has_args = plan
+        field_def, return_type, resolve_fn, field_name, has_args, _leaf = plan
         info = GraphQLResolveInfo(
             field_name,
             field_nodes,
@@ -240,6 +444,7 @@ def _context_class(shared_subfields: dict[Any, Any] | None) -> type[ExecutionCon
 
     class _Context(_SyncContext):
         _field_plans: dict[Any, tuple[Any, ...]] = {}
+        _var_types: dict[int, Any] = {}
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)

@@ -20,7 +20,7 @@ requests with one lock, so the engine keeps no lock of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +92,7 @@ class FaultEngine:
         journal: Journal,
         team_created_at: Callable[[str, str], float | None] | None = None,
         model: Any = None,
+        setup_ids: Callable[[str], Container[str]] | None = None,
     ) -> None:
         if team_created_at is None and model is not None:
             team_created_at = _model_team_lookup(model)
@@ -99,6 +100,9 @@ class FaultEngine:
         self.clock = clock
         self.journal = journal
         self.team_created_at = team_created_at
+        # A workspace's starting content (default team, seed content) is not "just created"
+        # for its first client: lag applies only to what clients create afterwards.
+        self.setup_ids = setup_ids
         self._base = plan.copy()
         self.plan = plan.copy()
         self.faults = FaultOverrides(self)
@@ -175,7 +179,10 @@ class FaultEngine:
             def lookup(team_id: str) -> float | None:
                 return resolver(workspace_id, team_id)
 
-        return LagVisibility(lag, self.clock.now(), self._lag, lookup)
+        setup: Container[str] = ()
+        if self.setup_ids is not None and workspace_id is not None:
+            setup = self.setup_ids(workspace_id)
+        return LagVisibility(lag, self.clock.now(), self._lag, lookup, setup_ids=setup)
 
     # -- the main entry point ------------------------------------------------------------
     def process(self, ctx: RequestContext, execute: Execute) -> Response:

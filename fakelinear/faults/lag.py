@@ -7,7 +7,7 @@ states never lag: they come with the workspace or the team and clients need them
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Any
 
 from fakelinear.faults.plan import LagPlan
@@ -33,8 +33,16 @@ class LagState:
 class LagVisibility:
     """The lag policy for one request (``now`` frozen at the start of the request)."""
 
-    def __init__(self, lag: LagPlan, now: float, state: LagState, team_created_at: TeamLookup | None) -> None:
+    def __init__(
+        self,
+        lag: LagPlan,
+        now: float,
+        state: LagState,
+        team_created_at: TeamLookup | None,
+        setup_ids: Container[str] = (),
+    ) -> None:
         self.lag = lag
+        self.setup_ids = setup_ids
         self.now = now
         self.state = state
         self.team_created_at = team_created_at
@@ -55,6 +63,8 @@ class LagVisibility:
         created = getattr(entity, "created_at", None)
         if kind in NEVER_LAG or created is None:
             return True
+        if getattr(entity, "id", None) in self.setup_ids:
+            return True  # the workspace's starting content, there before any client
         age = self.now - created
         entity_id = str(getattr(entity, "id", id(entity)))
         lag = self.lag

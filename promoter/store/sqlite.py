@@ -12,19 +12,31 @@ Layout and cost model:
   the unlinked findings; promotable ones (seen this cycle, streak >= threshold) are one
   contiguous range of it, so ``fetch_promotable`` is O(promotable), not O(all findings).
 
-``observe`` upserts in finding-id order into a ``WITHOUT ROWID`` table keyed by finding id,
-so both the table and the partial index (whose entries end with the key) are walked
-sequentially rather than at random. Thread-safe through one lock around one connection;
-file databases use WAL.
+``observe`` is one transaction: the ids are hashed in one comprehension, the rows sorted by
+finding id in Python, bound into a ``TEMP`` staging table with a plain ``executemany`` (the
+cheapest per-row path from Python), then merged by a single ``INSERT ... SELECT ... ON
+CONFLICT DO UPDATE`` run entirely inside SQLite. Rows arrive in finding-id order, so the
+``WITHOUT ROWID`` table keyed by finding id and the partial index (whose entries end with the
+key) are walked sequentially rather than at random. (Measured against a per-row upsert
+``executemany``: 1.2-1.6x the throughput; see BENCHMARKS.md.) Thread-safe through one lock
+around one connection.
+
+Durability: file databases use WAL with ``synchronous=NORMAL``. A commit is atomic and the
+database stays consistent after an application crash or a power loss; only a power loss (not
+a process crash) may drop the last committed transactions. That is fine for this tool: a lost
+``observe`` delays a streak by one cycle, and a lost write-back is the window the reconciler
+and idempotent mode already cover.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 
 from promoter.findings import Finding, StoredFinding
 from promoter.store.base import StoreError
@@ -55,18 +67,35 @@ CREATE INDEX IF NOT EXISTS findings_promotable
   ON findings (cls, last_cycle, start_cycle) WHERE issue_id IS NULL;
 """
 
-_UPSERT = """
+# The per-cycle staging table: distinct findings of one ``observe``, in finding-id order.
+_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS observe_stage (
+  finding_id TEXT NOT NULL,
+  ref_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  title TEXT NOT NULL,
+  detail TEXT NOT NULL
+)
+"""
+_STAGE_INSERT = "INSERT INTO temp.observe_stage VALUES (?, ?, ?, ?, ?)"
+
+# One statement merges the whole cycle. Parameters: cls, cycle, now (named, bound once).
+# ``WHERE true`` disambiguates ``ON CONFLICT`` from a join constraint (SQLite's upsert rule).
+_MERGE = """
 INSERT INTO findings (finding_id, cls, ref_id, kind, title, detail,
                       start_cycle, last_cycle, first_seen, last_seen)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+SELECT finding_id, :cls, ref_id, kind, title, detail, :cycle, :cycle, :now, :now
+  FROM temp.observe_stage WHERE true ORDER BY rowid
 ON CONFLICT (finding_id) DO UPDATE SET
-  start_cycle = CASE WHEN findings.last_cycle = excluded.last_cycle - 1
-                     THEN findings.start_cycle ELSE excluded.start_cycle END,
-  last_cycle = excluded.last_cycle,
-  last_seen = excluded.last_seen,
+  start_cycle = CASE WHEN findings.last_cycle = :cycle - 1
+                     THEN findings.start_cycle ELSE :cycle END,
+  last_cycle = :cycle,
+  last_seen = :now,
   title = excluded.title,
   detail = excluded.detail
 """
+
+_by_id = itemgetter(0)
 
 _COLS = (
     "f.finding_id, f.cls, f.ref_id, f.kind, f.title, f.detail, "
@@ -82,6 +111,31 @@ def _row(r: tuple) -> StoredFinding:
 def dedupe(findings: Iterable[Finding]) -> dict[str, Finding]:
     """Distinct findings by id (the last one wins for title/detail)."""
     return {f.finding_id: f for f in findings}
+
+
+def stage_rows(cls: str, findings: Iterable[Finding]) -> list[tuple[str, str, str, str, str]]:
+    """``(finding_id, ref_id, kind, title, detail)`` of the distinct findings, sorted by id.
+
+    Same result as :func:`dedupe` (the last occurrence of an id wins), but built for bulk:
+    the ids are hashed in one comprehension with the class prefix hoisted (equal to
+    :func:`promoter.findings.finding_id`), and the dict is only built when there are
+    duplicates. Raises ValueError when a finding is not of class ``cls``.
+    """
+    fs = findings if isinstance(findings, (list, tuple)) else list(findings)
+    for f in fs:
+        if f.cls != cls:
+            raise ValueError(f"finding of class {f.cls!r} observed as class {cls!r}")
+    sha256 = hashlib.sha256
+    prefix = f"{cls}|"
+    rows = [
+        (sha256(f"{prefix}{f.ref_id}|{f.kind}".encode()).hexdigest(),
+         f.ref_id, f.kind, f.title, f.detail)
+        for f in fs
+    ]
+    if len(set(map(_by_id, rows))) != len(rows):
+        rows = list({r[0]: r for r in rows}.values())
+    rows.sort(key=_by_id)
+    return rows
 
 
 class SQLiteFindingStore:
@@ -110,6 +164,7 @@ class SQLiteFindingStore:
             self._conn.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
             self._conn.execute("PRAGMA temp_store=MEMORY")
             self._conn.executescript(_SCHEMA)
+            self._conn.execute(_STAGE)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite store {path!r}: {exc}") from exc
 
@@ -121,10 +176,7 @@ class SQLiteFindingStore:
 
     def observe(self, cls: str, findings: Iterable[Finding]) -> int:
         """One cycle of ``cls`` (see module docstring). Returns the distinct findings seen."""
-        seen = dedupe(findings)
-        for f in seen.values():
-            if f.cls != cls:
-                raise ValueError(f"finding of class {f.cls!r} observed as class {cls!r}")
+        rows = stage_rows(cls, findings)
         now = self._now()
         with self._lock:
             try:
@@ -136,18 +188,16 @@ class SQLiteFindingStore:
                     "ON CONFLICT (cls) DO UPDATE SET cycle = excluded.cycle",
                     (cls, cycle),
                 )
-                self._conn.executemany(
-                    _UPSERT,
-                    (
-                        (fid, cls, f.ref_id, f.kind, f.title, f.detail, cycle, cycle, now, now)
-                        for fid, f in sorted(seen.items())
-                    ),
-                )
+                if rows:
+                    self._conn.execute("DELETE FROM temp.observe_stage")
+                    self._conn.executemany(_STAGE_INSERT, rows)
+                    self._conn.execute(_MERGE, {"cls": cls, "cycle": cycle, "now": now})
+                    self._conn.execute("DELETE FROM temp.observe_stage")  # free the memory
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
                 raise StoreError(f"observe failed: {exc}") from exc
-        return len(seen)
+        return len(rows)
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:

@@ -14,7 +14,7 @@ from promoter.findings import (
 )
 from promoter.store.base import StoreError
 from promoter.store.faulty import FaultyStore
-from promoter.store.sqlite import SQLiteFindingStore
+from promoter.store.sqlite import SQLiteFindingStore, stage_rows
 from promoter.store.url import StoreURLError, open_store
 
 
@@ -76,6 +76,105 @@ def test_observe_dedupes_within_a_cycle(store: SQLiteFindingStore) -> None:
 def test_observe_rejects_wrong_class(store: SQLiteFindingStore) -> None:
     with pytest.raises(ValueError):
         store.observe("C", [F("a", cls="D")])
+
+
+def test_observe_rejects_wrong_class_without_writing(store: SQLiteFindingStore) -> None:
+    store.observe("C", [F("a")])
+    with pytest.raises(ValueError):
+        store.observe("C", (f for f in [F("a"), F("b", cls="D")]))
+    assert streaks(store) == {"a": 1}  # the cycle did not happen
+    store.observe("C", [F("a")])
+    assert streaks(store) == {"a": 2}
+
+
+def test_stage_rows_ids_match_finding_id_and_last_duplicate_wins() -> None:
+    fs = [F("b"), F("a"), Finding("C", "b", "k", "new title", "new detail"), F("a|x", kind="y")]
+    rows = stage_rows("C", fs)
+    assert [r[0] for r in rows] == sorted({f.finding_id for f in fs})
+    by_id = {r[0]: r for r in rows}
+    assert by_id[F("b").finding_id][3:] == ("new title", "new detail")
+    for f in fs:
+        assert by_id[f.finding_id][0] == finding_id(f.cls, f.ref_id, f.kind)
+    assert stage_rows("C", []) == []
+
+
+def test_observe_duplicates_in_one_batch_count_once_and_last_wins(store: SQLiteFindingStore) -> None:
+    batch = [F("a"), F("b"), Finding("C", "a", "k", "A2", "D2"), F("c"), F("b")]
+    assert store.observe("C", batch) == 3
+    assert store.observe("C", iter(batch)) == 3  # any iterable, consumed once
+    got = {f.ref_id: f for f in store.list_findings()}
+    assert {r: f.streak for r, f in got.items()} == {"a": 2, "b": 2, "c": 2}
+    assert (got["a"].title, got["a"].detail) == ("A2", "D2")
+    assert store._conn.execute("SELECT count(*) FROM temp.observe_stage").fetchone() == (0,)
+
+
+def test_observe_empty_cycle_resets_every_streak(store: SQLiteFindingStore) -> None:
+    store.observe("C", [F("a")])
+    store.observe("C", [F("a")])
+    assert store.observe("C", []) == 0
+    assert streaks(store) == {"a": 0}
+    store.observe("C", [F("a")])
+    assert streaks(store) == {"a": 1}
+
+
+def test_observe_matches_a_reference_model_over_many_cycles() -> None:
+    """Random subsets (with duplicates) over 60 cycles of two classes: every streak, first
+    and last seen, title, and fetch_promotable match a plain dict model."""
+    import random
+
+    rnd = random.Random(5)
+    clock = [0.0]
+    s = SQLiteFindingStore(":memory:", now=lambda: clock[0])
+    model: dict[tuple[str, str], dict] = {}
+    refs = [f"r{i}" for i in range(40)]
+    try:
+        for cycle in range(60):
+            clock[0] = float(cycle)
+            for cls in ("C", "D"):
+                seen = [Finding(cls, r, "k", f"t{cycle}-{r}", "") for r in refs if rnd.random() < 0.7]
+                seen += rnd.sample(seen, min(3, len(seen)))  # duplicates
+                rnd.shuffle(seen)
+                assert s.observe(cls, seen) == len({f.ref_id for f in seen})
+                ids = {f.ref_id for f in seen}
+                for (c, r), m in model.items():
+                    if c == cls and r not in ids:
+                        m["streak"] = 0
+                for f in seen:
+                    m = model.setdefault((cls, f.ref_id), {"streak": 0, "first": clock[0]})
+                    if f.ref_id in ids:
+                        m["streak"] += 1
+                        ids.discard(f.ref_id)
+                    m["last"], m["title"] = clock[0], f.title
+            got = {(f.cls, f.ref_id): f for f in s.list_findings()}
+            assert set(got) == set(model)
+            for key, m in model.items():
+                f = got[key]
+                assert (f.streak, f.first_seen, f.last_seen) == (m["streak"], m["first"], m["last"])
+            for cls in ("C", "D"):
+                want = sorted((-m["streak"], finding_id(c, r, "k")) for (c, r), m in model.items()
+                              if c == cls and m["streak"] >= 3)
+                got_p = s.fetch_promotable(cls, 3, 1000)
+                assert [(-f.streak, f.finding_id) for f in got_p] == want
+    finally:
+        s.close()
+
+
+def test_observe_big_batch_then_partial_cycle() -> None:
+    s = SQLiteFindingStore(":memory:", now=lambda: 1.0)
+    n = 30_000
+    try:
+        batch = [F(f"r{i}") for i in range(n)]
+        assert s.observe("C", batch) == n
+        assert s.observe("C", batch + batch[:100]) == n
+        assert s.observe("C", batch[::2]) == n // 2
+        counts = dict(s._conn.execute(
+            "SELECT last_cycle - start_cycle + 1, count(*) FROM findings "
+            "WHERE last_cycle = 3 GROUP BY 1").fetchall())
+        assert counts == {3: n // 2}
+        assert len(s.fetch_promotable("C", 3, n)) == n // 2
+        assert s.fetch_promotable("C", 4, n) == []
+    finally:
+        s.close()
 
 
 def test_fetch_promotable_threshold_unlinked_limit(store: SQLiteFindingStore) -> None:

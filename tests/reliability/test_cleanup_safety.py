@@ -9,6 +9,7 @@ real teams; everything runs in-process on a virtual clock.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import httpx
@@ -16,13 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakelinear.handler import FakeLinear
+from fakelinear.model.errors import InvalidInput
 from fakelinear.testkit.names import is_test_name
 from fakelinear.testkit.workspace import cleanup_workspace
 from fakelinear.transports.mock import to_httpx_response, to_request
 from promoter.linear.client import LinearClient
 
 PREFIXES = ["[test] ", "[test]", " [test] ", "[TEST] ", "[test", "test ", "x [test] ", "[tests] ", "", "Fix "]
-NAME = st.tuples(st.sampled_from(PREFIXES), st.text(alphabet="abcdefgh xyz", min_size=1, max_size=8)).map("".join)
+NAME = st.tuples(st.sampled_from(PREFIXES), st.text(alphabet="abcdefghxyz", min_size=1, max_size=8)).map("".join)
+NAMES = st.lists(NAME, max_size=4, unique_by=lambda n: n.strip().lower())
 KINDS = ("Issue", "Document", "Project", "IssueLabel", "Team")
 
 
@@ -56,19 +59,20 @@ def test_cleanup_without_all_deletes_only_test_marked_resources(data: st.DataObj
     fake = FakeLinear(seed=seed, workspaces=1, plan="unlimited", seed_content=True)
     ws = fake.workspace_for(fake.tokens[0])
     teams = [ws.team("ENG")]
-    for n, name in enumerate(data.draw(st.lists(NAME, min_size=1, max_size=3), label="teams")):
+    for n, name in enumerate(data.draw(st.lists(NAME, min_size=1, max_size=3, unique_by=lambda n: n.strip().lower()), label="teams")):
         teams.append(ws.create_team(name, f"T{n}X"))
     projects = []
-    for name in data.draw(st.lists(NAME, max_size=3), label="projects"):
+    for name in data.draw(NAMES, label="projects"):
         chosen = data.draw(st.lists(st.sampled_from(teams), min_size=1, max_size=2, unique_by=lambda t: t.id))
         projects.append(ws.create_project(name, [t.id for t in chosen]))
     for name in data.draw(st.lists(NAME, max_size=6), label="issues"):
         team = data.draw(st.sampled_from(teams))
         ws.create_issue(team_id=team.id, title=name)
-    for name in data.draw(st.lists(NAME, max_size=3), label="labels"):
+    for name in data.draw(NAMES, label="labels"):
         team = data.draw(st.none() | st.sampled_from(teams))
-        ws.create_label(name, team_id=team.id if team else None)
-    for name in data.draw(st.lists(NAME, max_size=3), label="documents"):
+        with contextlib.suppress(InvalidInput):  # a name the seed content already uses
+            ws.create_label(name, team_id=team.id if team else None)
+    for name in data.draw(NAMES, label="documents"):
         project = data.draw(st.none() | st.sampled_from(projects)) if projects else None
         ws.create_document(name, project_id=project.id if project else None)
 

@@ -94,6 +94,7 @@ CASES = [
     # fakelinear/faults/context.py (encode with "surrogatepass").
     Case("lone surrogate in the query", b'{"query": "{ viewer { id } } # \\ud800"}', 400, "GRAPHQL_PARSE_FAILED"),
     Case("lone surrogate in a string", b'{"query": "{ issue(id: \\"\\udfff\\") { id } }"}', 400, "GRAPHQL_PARSE_FAILED"),
+    Case("lone surrogate in variables", b'{"query": "{ viewer { id } }", "variables": {"x": "\\ud800"}}', 200, ""),
     Case("GET /graphql", b"", 405, "METHOD_NOT_ALLOWED", method="GET"),
     Case("unknown path", VIEWER, 404, "NOT_FOUND", path="/graphql/../../etc/passwd"),
     Case("no key", VIEWER, 401, "AUTHENTICATION_ERROR", key=lambda t: None),

@@ -2,8 +2,8 @@
 traceback. Hypothesis drives the parsers (token pool, findings JSONL, scenario TOML); a table
 drives the CLIs (``fakelinear serve``, ``promoter``, ``linear-cleanup``, ``scenarios``).
 
-Cases marked ``xfail(strict=True)`` are bugs found in other slices (see each reason): they
-fail today and will XPASS (so fail loudly) once fixed, so the marker must then be removed.
+Several cases are regressions for bugs this suite found in other slices (non-UTF-8 pool,
+findings and scenario files, deeply nested and lone-surrogate findings lines).
 """
 
 from __future__ import annotations
@@ -199,16 +199,11 @@ CLI_CASES = [
     ("scenarios bad file", [*SCEN, "run", "bad.toml"], 2),
 ]
 
-XFAIL_CLI = [
-    pytest.param(
-        "promoter deeply nested findings", [*PROMOTER, "observe", "--store", "sqlite:///x.db", "--class", "c", "deep.jsonl"], 2
-    ),
-    pytest.param(
-        "promoter surrogate in findings", [*PROMOTER, "observe", "--store", "sqlite:///x.db", "--class", "c", "surrogate.jsonl"], 2
-    ),
-    pytest.param(
-        "scenarios non-utf8 file", [*SCEN, "run", "latin.toml"], 2,
-    ),
+#: Regressions: each of these printed a traceback when first found (see the report).
+REGRESSION_CLI = [
+    ("promoter deeply nested findings", [*PROMOTER, "observe", "--store", "sqlite:///x.db", "--class", "c", "deep.jsonl"], 2),
+    ("promoter surrogate in findings", [*PROMOTER, "observe", "--store", "sqlite:///x.db", "--class", "c", "surrogate.jsonl"], 2),
+    ("scenarios non-utf8 file", [*SCEN, "run", "latin.toml"], 2),
 ]
 
 
@@ -224,7 +219,7 @@ def _fixtures(tmp_path: Path, name: str) -> None:
         (tmp_path / ".linear_api_token_test").write_bytes(b"\xff\xfetok;en\n")
 
 
-@pytest.mark.parametrize("name, args, code", [*CLI_CASES, *XFAIL_CLI], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("name, args, code", [*CLI_CASES, *REGRESSION_CLI], ids=lambda v: v if isinstance(v, str) else "")
 def test_cli_bad_arguments_give_one_clear_error_and_no_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, args: list[str], code: int
 ) -> None:
@@ -249,5 +244,9 @@ def test_cli_bad_arguments_give_one_clear_error_and_no_traceback(
     assert captured.err.strip(), out[-800:]
     if name == "promoter bad findings":
         assert "bad.jsonl:2:" in captured.err
+    if name in {"promoter deeply nested findings", "promoter surrogate in findings"}:
+        assert "f.jsonl" not in captured.err and ".jsonl:1:" in captured.err, captured.err
+    if name == "scenarios non-utf8 file":
+        assert re.search(r"latin\.toml:\d+", captured.err), captured.err
     if name == "scenarios bad file":
         assert re.search(r"bad\.toml:\d+", captured.err), captured.err
