@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 PASSED = "passed"
@@ -35,9 +35,15 @@ class JournalEntry:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (tuples become lists)."""
-        d = asdict(self)
+        """JSON-able form (tuples become lists). Shallow: the variables are shared, not copied;
+        variables too deeply nested to serialize (a hostile request the API refused) are
+        replaced by a note, so the journal itself always stays readable."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["root_fields"] = list(self.root_fields)
+        try:
+            json.dumps(self.variables)
+        except (RecursionError, ValueError, TypeError):
+            d["variables"] = {"_omitted": "variables too deeply nested or not JSON to record"}
         return d
 
     def matches(self, operation: str | None) -> bool:

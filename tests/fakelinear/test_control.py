@@ -121,3 +121,21 @@ def test_python_handles_match_the_control_api() -> None:
     assert fake.plan.name == "linear-observed" and fake.configured_plan.name == "linear-observed"
     fake.reset()
     assert fake.plan.name == "linear-observed"
+
+
+def test_journal_stays_readable_after_a_deeply_nested_request() -> None:
+    """A hostile request nested beyond the recursion limit is refused and journaled; the
+    journal endpoint must still answer (it used to deep-copy the variables and fail)."""
+    import json as _json
+
+    from fakelinear.handler import FakeLinear
+    from fakelinear.http import Request
+
+    fake = FakeLinear(seed=3)
+    body = '{"query": "query Q($v: [Int]) { viewer { id } }", "variables": {"v": ' + "[" * 600 + "1" + "]" * 600 + "}}"
+    headers = {"authorization": fake.tokens[0], "content-type": "application/json"}
+    refused = fake.handle(Request("POST", "/graphql", headers, body.encode()))
+    assert refused.status >= 400
+    journal = fake.handle(Request("GET", "/_fake/journal", {}, b""))
+    assert journal.status == 200, journal.body[:200]
+    assert isinstance(_json.loads(journal.body), (list, dict))
