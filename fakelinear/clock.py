@@ -39,6 +39,7 @@ class VirtualClock:
         self._lock = threading.Lock()
 
     def now(self) -> float:
+        """The current virtual time (epoch seconds)."""
         with self._lock:
             return self._now
 
@@ -51,6 +52,7 @@ class VirtualClock:
             return self._now
 
     def sleep(self, seconds: float) -> None:
+        """Advance by ``seconds`` instead of waiting (non-positive values do nothing)."""
         if seconds > 0:
             self.advance(seconds)
 
@@ -72,15 +74,18 @@ class RealClock:
         self._offset = 0.0
 
     def now(self) -> float:
+        """Wall-clock time plus the offset added by :meth:`advance`."""
         return time.time() + self._offset
 
     def advance(self, seconds: float) -> float:
+        """Jump ahead by ``seconds`` (an offset on wall-clock time); returns the new time."""
         if seconds < 0:
             raise ValueError("a clock cannot go backwards")
         self._offset += float(seconds)
         return self.now()
 
     def sleep(self, seconds: float) -> None:
+        """Really wait ``seconds``."""
         if seconds > 0:
             time.sleep(seconds)
 

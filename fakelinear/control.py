@@ -103,18 +103,10 @@ def _journal_entries(fake: FakeLinear, query: dict[str, str]) -> list[Any]:
         entries = fake.journal.entries(**filters)
     except TypeError as exc:
         raise ControlError(400, f"unknown journal filter: {sorted(filters)}") from exc
-    rows = [e.to_dict() if hasattr(e, "to_dict") else _entry_dict(e) for e in entries]
+    rows = [e.to_dict() for e in entries]
     if limit is not None:
         rows = rows[-limit:] if limit else []
     return rows
-
-
-def _entry_dict(entry: Any) -> Any:
-    import dataclasses
-
-    if dataclasses.is_dataclass(entry) and not isinstance(entry, type):
-        return dataclasses.asdict(entry)
-    return entry
 
 
 def handle(fake: FakeLinear, request: Request) -> Response:
@@ -182,8 +174,6 @@ def _route(
                 fake.set_plan(body.get("plan") or {})
             else:
                 fake.add_plan(body.get("plan", body))
-        except ControlError:
-            raise
         except Exception as exc:  # noqa: BLE001 - a bad plan is the caller's error
             raise ControlError(400, f"invalid fault plan: {exc}") from exc
         return _json(200, {"plan": _plan_dict(fake.plan)})

@@ -38,7 +38,10 @@ LIST = (
 
 def _gql(client: httpx.Client, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
     response = client.post("/graphql", json={"query": query, "variables": variables or {}})
-    body = response.json()
+    try:
+        body = response.json()
+    except ValueError:  # a gateway fault (F3) answers with HTML, not JSON
+        raise RuntimeError(f"HTTP {response.status_code}: not a JSON body") from None
     if response.status_code != 200 or body.get("errors"):
         error = (body.get("errors") or [{}])[0]
         raise RuntimeError(f"HTTP {response.status_code}: {error.get('message')}")

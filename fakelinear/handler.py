@@ -34,14 +34,13 @@ import re
 import string
 import tempfile
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fakelinear.api import errors as api_errors
 from fakelinear.api.errors import GraphQLRequestError
 from fakelinear.clock import Clock, VirtualClock
-from fakelinear.faults.context import RequestContext
+from fakelinear.faults.context import RequestContext, mask_key
 from fakelinear.http import Request, Response
 from fakelinear.rng import Rng
 
@@ -64,9 +63,16 @@ _JSON_CT = re.compile(r"^application/(?:[a-z0-9.+-]*\+)?json\s*(?:;.*)?$", re.IG
 
 def mask_token(token: str | None) -> str:
     """``…`` + the last 6 characters: the only way a token is ever shown."""
-    from fakelinear.faults.context import mask_key
-
     return mask_key(token)
+
+
+def _presented_key(request: Request) -> str | None:
+    """The key in ``Authorization`` (``<key>`` or ``Bearer <key>``) when it is one printable
+    token; None when the header is missing or malformed. Known or not is the caller's call."""
+    value = (request.headers.get("authorization") or "").strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    return value if _KEY_RE.match(value) else None
 
 
 def _json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -446,15 +452,9 @@ class FakeLinear:
             return _error_response(500, api_errors.internal_error())
 
     def _authenticate(self, request: Request) -> str | None:
-        raw = request.headers.get("authorization")
-        if raw is None:
-            return None
-        value = raw.strip()
-        if value[:7].lower() == "bearer ":
-            value = value[7:].strip()
-        if not _KEY_RE.match(value):
-            return None
-        return value if value in self._key_to_ws else None
+        """The request's API key when it selects a workspace, else None (HTTP 401)."""
+        presented = _presented_key(request)
+        return presented if presented is not None and presented in self._key_to_ws else None
 
     def _handle_graphql(self, request: Request) -> Response:
         with self.lock:
@@ -466,10 +466,7 @@ class FakeLinear:
             return response
 
     def _journal_rejection(self, request: Request, response: Response) -> None:
-        raw = (request.headers.get("authorization") or "").strip()
-        if raw[:7].lower() == "bearer ":
-            raw = raw[7:].strip()
-        presented = raw if _KEY_RE.match(raw) else None
+        presented = _presented_key(request)
         workspace_id = self._key_to_ws.get(presented) if presented else None
         try:
             error_code = json.loads(response.body)["errors"][0]["extensions"]["code"]
@@ -604,7 +601,3 @@ class FakeLinear:
         if committed:
             self._persist_if_durable()
         return response
-
-
-# Callable type transports use (kept here so they need no fakelinear-internal imports).
-Handler = Callable[[Request], Response]

@@ -16,6 +16,8 @@ TransportFault = Literal["connection_reset", "read_timeout", "truncated_body"]
 
 @dataclass(frozen=True)
 class Request:
+    """One HTTP request as the handler core sees it (``path`` without the query string)."""
+
     method: str
     path: str
     headers: dict[str, str]  # keys lower-cased
@@ -23,11 +25,15 @@ class Request:
     query_string: str = ""
 
     def header(self, name: str, default: str | None = None) -> str | None:
+        """The header ``name`` (any case), or ``default`` when absent."""
         return self.headers.get(name.lower(), default)
 
 
 @dataclass
 class Response:
+    """The handler's answer; a set ``transport_fault`` tells the transport to misbehave
+    (F7) instead of sending it."""
+
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""

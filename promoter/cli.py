@@ -34,8 +34,10 @@ class UserError(Exception):
 
 
 def mask(key: str) -> str:
-    """``…`` + the last 6 characters."""
-    return "…" + key[-6:] if key else "…"
+    """``…`` + the last characters of ``key``: 6 at most, and never more than a quarter of it
+    (so a short key is never shown whole, or nearly)."""
+    shown = min(6, len(key) // 4)
+    return "…" + key[len(key) - shown:]
 
 
 def _is_encodable(text: str) -> bool:
@@ -78,6 +80,7 @@ def read_findings(stream: TextIO, cls: str, name: str) -> list[Finding]:
 
 
 def _store(url: str) -> FindingStore:
+    """Open the store ``url`` names; a bad URL or an unopenable store is a :class:`UserError`."""
     try:
         return open_store(url)
     except StoreURLError as exc:
@@ -87,15 +90,21 @@ def _store(url: str) -> FindingStore:
 
 
 def _client() -> tuple[Any, str]:
+    """A ``LinearClient`` on ``LINEAR_API_KEY`` and the key (for masked messages)."""
     key = os.environ.get("LINEAR_API_KEY", "").strip()
     if not key:
         raise UserError("LINEAR_API_KEY is not set (export your Linear API key)")
+    if not key.isascii() or not key.isprintable():
+        # It goes into an HTTP header: httpx would fail with a traceback (UnicodeEncodeError).
+        raise UserError("LINEAR_API_KEY contains non-ASCII or control characters; "
+                        "it cannot be a Linear API key")
     from promoter.linear import LinearClient
 
     return LinearClient(key), key
 
 
 def _team(client: Any, key: str, team: str) -> Any:
+    """The team by key or id; lookup failures are :class:`UserError` (the key masked)."""
     from promoter.linear.errors import AuthenticationError, LinearError, NotFoundError
 
     try:
@@ -109,6 +118,7 @@ def _team(client: Any, key: str, team: str) -> Any:
 
 
 def cmd_observe(args: argparse.Namespace) -> int:
+    """``promoter observe``: record one cycle of a class from a JSONL file (or stdin)."""
     name = args.file
     try:
         if name == "-":
@@ -130,22 +140,35 @@ def cmd_observe(args: argparse.Namespace) -> int:
 
 
 def _close(client: Any) -> None:
+    """Close ``client`` when it has a ``close`` method."""
     close = getattr(client, "close", None)
     if callable(close):
         close()
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from promoter.promoter import LinearPromoter
-
-    if args.threshold < 0:
-        raise UserError("--threshold must be >= 0 (0 disables the promoter)")
+def _client_and_store(args: argparse.Namespace) -> tuple[Any, str, FindingStore]:
+    """The Linear client (and its key) and the store; the client is closed if the store
+    cannot be opened."""
     client, key = _client()
     try:
         store = _store(args.store)
     except UserError:
         _close(client)
         raise
+    return client, key, store
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``promoter run``: one promotion run per class; prints counters and orphans."""
+    from promoter.promoter import LinearPromoter
+
+    if args.threshold < 0:
+        raise UserError("--threshold must be >= 0 (0 disables the promoter)")
+    if args.max_per_run < 1:
+        raise UserError("--max-per-run must be >= 1 (use --threshold 0 to disable the promoter)")
+    if args.circuit_breaker is not None and args.circuit_breaker < 0:
+        raise UserError("--circuit-breaker must be >= 0")
+    client, key, store = _client_and_store(args)
     try:
         team = _team(client, key, args.team)
         promoter = LinearPromoter(
@@ -174,14 +197,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
+    """``promoter reconcile``: link findings to their issues and mark duplicates (exit 1 when
+    it aborts or a repair fails)."""
     from promoter.reconciler import ReconcileAborted, Reconciler
 
-    client, key = _client()
-    try:
-        store = _store(args.store)
-    except UserError:
-        _close(client)
-        raise
+    client, key, store = _client_and_store(args)
     try:
         team = _team(client, key, args.team)
         try:
@@ -205,6 +225,7 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    """``promoter status``: a table of findings, streaks and links."""
     from rich.console import Console
     from rich.table import Table
 
@@ -233,6 +254,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``promoter`` argument parser (usage errors exit 2 without a traceback)."""
     p = _Parser(prog="promoter", description="File each persistent finding as a Linear issue, once.")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)

@@ -20,10 +20,11 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from promoter.findings import parse_finding_id
 from promoter.linear.errors import LinearError, NotFoundError
+from promoter.protocols import Clock, LinearIssues
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +46,16 @@ def issue_uuid(finding_id: str, version: str = ID_KEY_VERSION) -> str:
 class Verification:
     """Outcome of reading back an id after "conflict on insert"."""
 
-    status: str  # "ours" | "phantom" | "foreign" | "error"
+    status: Literal["ours", "phantom", "foreign", "error"]
     issue: Any = None
     error: Exception | None = None
 
 
 def verify_existing(
-    client: Any,
+    client: LinearIssues,
     issue_id: str,
     finding_id: str,
-    clock: Any,
+    clock: Clock,
     delays: Sequence[float] = DEFAULT_SETTLE_DELAYS,
 ) -> Verification:
     """Read ``issue_id`` back, waiting out read-after-create lag on ``clock``.

@@ -10,7 +10,8 @@ Reference mode keeps the reference design's semantics exactly (DESIGN.md §5). F
 3. fetches promotable findings (streak >= threshold, unlinked);
 4. for each candidate: skips ones seen earlier in this run (``skipped_seen``), re-checks the
    store in real time and skips already-linked ones (``skipped_linked``), stops at
-   ``max_per_run`` creates (``capped``, once per run that stopped with candidates left);
+   ``max_per_run`` create attempts, failed ones included (``capped``, once per run that
+   stopped with candidates left);
 5. creates the issue (title, readable summary, and the ``finding-id: v1:<hex>`` line); on an
    API error it logs, counts ``api_errors`` and does NOT mark the finding (it is retried next
    run);
@@ -28,8 +29,8 @@ Beyond the reference design:
   (:func:`promoter.idempotent.issue_uuid`); "conflict on insert" for that id is verified by a
   lag-aware read on ``clock`` and, when the issue carries our finding id, linked
   (``recovered``); a phantom conflict is retried (``phantom_retries``, default 2) in the run
-  with a changed body and the same id, then left for the next run. No duplicate can come from a write-back failure, a
-  commit-then-fail 502 or a racing replica.
+  with a changed body and the same id, then left for the next run. No duplicate can come
+  from a write-back failure, a commit-then-fail 502 or a racing replica.
 * ``circuit_breaker=N``: if a run would create more than N issues for a class (eligible
   candidates, before the cap), nothing is filed and ``breaker_tripped`` is counted.
 """
@@ -114,6 +115,8 @@ class LinearPromoter:
     ) -> None:
         if mode not in ("reference", "idempotent"):
             raise ValueError(f"unknown mode {mode!r}: expected 'reference' or 'idempotent'")
+        if phantom_retries < 0:
+            raise ValueError(f"phantom_retries must be >= 0, got {phantom_retries}")
         self.store = store
         self.client = client
         self.team_id = team_id
@@ -210,7 +213,7 @@ class LinearPromoter:
                 "promoter[%s]: circuit breaker: %s findings would be filed (limit %d); "
                 "filing nothing",
                 cls,
-                f"more than {len(eligible) - 1}" if len(eligible) >= self.fetch_limit else len(eligible),
+                f"at least {len(eligible)}" if len(eligible) >= self.fetch_limit else len(eligible),
                 self.circuit_breaker,
             )
             return True

@@ -27,6 +27,14 @@ class LinearIssues(Protocol):
 
     def issue(self, id_or_identifier: str) -> Any: ...
 
+    def issues(
+        self,
+        filter: dict[str, Any] | None = None,
+        first: int = 50,
+        after: str | None = None,
+        include_archived: bool = False,
+    ) -> Any: ...
+
     def iter_issues(
         self, filter: dict[str, Any] | None = None, include_archived: bool = False, page_size: int = 100
     ) -> Iterator[Any]: ...

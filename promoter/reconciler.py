@@ -53,11 +53,15 @@ def _live(issue: Any) -> bool:
 
 
 def _pages(client: Any, team_id: str, page_size: int) -> Iterator[Any]:
-    """Every team issue; raises :class:`ReconcileAborted` on a truncated page."""
+    """Every team issue; raises :class:`ReconcileAborted` on a truncated page.
+
+    Pages are read with ``client.issues`` (cursor pagination) so that a page claiming more
+    results without a cursor is seen; ``iter_issues`` would silently stop there, which is not
+    fail-closed, so a client without ``issues`` is refused.
+    """
     flt = {"team": {"id": {"eq": team_id}}}
-    if not hasattr(client, "issues"):
-        yield from client.iter_issues(filter=flt, include_archived=True, page_size=page_size)
-        return
+    if not callable(getattr(client, "issues", None)):
+        raise ReconcileAborted("the client cannot read issue pages with cursors (no issues())")
     after = None
     seen_cursors: set[str] = set()
     while True:

@@ -7,6 +7,8 @@ in-process against the fake on a virtual clock, records every create and write-b
 cap and kill-switch violations and leftovers (DESIGN.md §6, I1-I6).
 """
 
+from typing import Any
+
 from scenarios.errors import ScenarioError
 from scenarios.loader import curated_paths, load, load_all, loads
 from scenarios.spec import ScenarioSpec
@@ -14,7 +16,8 @@ from scenarios.spec import ScenarioSpec
 __all__ = ["ScenarioError", "ScenarioSpec", "curated_paths", "load", "load_all", "loads", "run_scenario"]
 
 
-def __getattr__(name: str):  # noqa: ANN202 - lazy import keeps `import scenarios` light
+def __getattr__(name: str) -> Any:
+    """``run_scenario`` is imported lazily (keeps ``import scenarios`` light)."""
     if name == "run_scenario":
         from scenarios.runner import run_scenario
 

@@ -10,10 +10,12 @@ Anomaly kinds (and the invariant of DESIGN.md §6 each one breaks):
 - ``duplicate_orphan`` / ``duplicate_commit_then_fail`` / ``duplicate_race`` /
   ``duplicate_unexplained``: every issue for a finding beyond the first, with the
   explanation found for it (a counted orphan, an injected commit-then-fail from the fake's
-  journal, replicas racing without a claim, or nothing). I2 allows only the first two;
+  journal — each one explains at most one issue —, replicas racing without a claim, or
+  nothing). I2 allows only the first two;
   I3 allows none.
-- ``orphan_uncounted`` (I2): the history shows more write-back failures after a successful
-  create than the promoter counted as ``orphaned``.
+- ``orphan_uncounted`` (I2): the history shows more promoter write-backs that left an
+  orphan (failed, or lost while the finding got another link) than the promoter counted as
+  ``orphaned``.
 - ``false_link`` (I4): a linked id that does not exist or carries another finding id.
 - ``cap_exceeded`` / ``kill_switch_calls`` (I5): more than ``max_per_run`` findings created
   in one run of one class; any call while disabled.
@@ -113,7 +115,12 @@ def check(history: History, final: FinalState, truth: Truth) -> CheckResult:
     for fid, issues in sorted(issues_by_fid.items()):
         issues.sort(key=lambda i: (i.created_at, i.number, i.id))
         linked = final.links.get(fid)
-        causes = {i.id: _cause(i, by_issue_create, wb_by_issue, commit_faults[fid], linked) for i in issues}
+        causes: dict[str, str] = {}
+        unmatched_commit_faults = len(commit_faults[fid])  # each explains one issue, no more
+        for i in issues:
+            causes[i.id] = _cause(i, by_issue_create, wb_by_issue, unmatched_commit_faults > 0, linked)
+            if causes[i.id] == "commit-then-fail":
+                unmatched_commit_faults -= 1
         for issue in issues:
             if issue.id == linked:
                 if causes[issue.id] in ("write-back failure", "commit-then-fail"):
@@ -124,14 +131,19 @@ def check(history: History, final: FinalState, truth: Truth) -> CheckResult:
         result.anomalies.extend(_explain_duplicates(fid, issues, causes, by_issue_create, wb_by_issue,
                                                    history.of(RECHECK, fid)))
 
-    # I2 bookkeeping: orphans the promoter must have counted.
+    # I2 bookkeeping: orphans the promoter must have counted. Every write-back of a promoter
+    # run (run >= 0; the reconciler's are run -1) that failed, or that lost and left the finding
+    # linked to another issue, is one ``orphaned``; so a lost-claim orphan (counted) cannot hide
+    # an uncounted write-back failure.
     counted = sum(r.counters.get("orphaned", 0) for r in history.runs)
     seen_orphans = sum(
-        1 for c in creates if c.outcome == OK and c.issue_id and
-        any(w.outcome in (FAILED,) for w in wb_by_issue.get(c.issue_id, []))
+        1 for w in write_backs if w.run >= 0 and w.issue_id and (
+            w.outcome == FAILED
+            or (w.outcome == REJECTED and final.links.get(w.finding_id or "") != w.issue_id))
     )
     for _ in range(max(0, seen_orphans - counted)):
-        result.anomalies.append(Anomaly("orphan_uncounted", detail=f"{seen_orphans} write-back failures, {counted} counted"))
+        result.anomalies.append(Anomaly("orphan_uncounted", detail=f"{seen_orphans} write-backs left an orphan, "
+                                                                   f"{counted} counted"))
 
     # I1: no silent miss.
     for fid in sorted(truth.must_link):
@@ -184,10 +196,12 @@ def check(history: History, final: FinalState, truth: Truth) -> CheckResult:
 
 
 def _cause(issue: IssueFact, creates: dict[str, Call], wbs: dict[str, list[Call]],
-           commit_faults: list[CommitFault], linked: str | None) -> str:
+           commit_fault_left: bool, linked: str | None) -> str:
+    """Why ``issue`` exists as it does. An issue no successful create returned is explained
+    by a commit-then-fail of its finding only while one of those is still unmatched."""
     call = creates.get(issue.id)
     if call is None:
-        if commit_faults:
+        if commit_fault_left:
             return "commit-then-fail"
         return "unknown create"
     outcomes = [w.outcome for w in wbs.get(issue.id, [])]

@@ -71,6 +71,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if args.command == "soak":
         from scenarios.soak import soak
 
+        if args.examples < 1 or args.steps < 1:
+            print("error: --examples and --steps must be >= 1", file=sys.stderr)
+            return 2
+
         return soak(examples=args.examples, steps=args.steps, seed=args.seed,
                     modes=(args.mode,) if args.mode else MODES, as_json=args.json, out=out)
     try:
@@ -111,9 +115,10 @@ def _demo_order(spec: ScenarioSpec) -> tuple[int, str]:
 _DEMO_INTRO = """\
 fakelinear demo: the promoter against a flaky fake of Linear's API
 Each scenario runs the reference design and the idempotent promoter side by side on the
-same seed. Reference mode must show exactly the anomalies its windows predict (orphans,
-commit-then-fail duplicates); idempotent mode must show none. Everything runs in-process on
-a virtual clock.
+same seed. Reference mode must show exactly the anomalies its windows predict (orphans and
+the duplicates they cause, commit-then-fail duplicates, and races when two replicas share a
+store without claims); idempotent mode must show none. Everything runs in-process on a
+virtual clock.
 """
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scenarios.checker import CheckResult
-from scenarios.spec import Expectation
+from scenarios.spec import ANOMALY_KINDS, Expectation
 
 
 def evaluate(result: CheckResult, expectation: Expectation) -> list[str]:
@@ -50,6 +50,6 @@ def _metric(result: CheckResult, name: str) -> int | None:
     value = result.metrics.get(name)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return int(value)
-    if name in result.counts() or name.startswith(("duplicate", "orphan", "lost")):
+    if name in ANOMALY_KINDS:
         return result.counts().get(name, 0)
     return None

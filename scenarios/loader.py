@@ -55,7 +55,7 @@ def locator(text: str) -> Locate:
 
     def header_line(table: str, idx: int | None) -> int | None:
         for hname, hidx, n in headers:
-            if hname == table and (idx is None or hidx == idx or (hidx is not None and idx is None)):
+            if hname == table and (idx is None or hidx == idx):
                 return n
         return None
 

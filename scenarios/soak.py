@@ -49,6 +49,14 @@ def run_machine(mode: str, examples: int, steps: int, seed: int | None = None,
     test()
 
 
+def replay_command(seed: int, examples: int, steps: int, modes: Sequence[str]) -> str:
+    """The command that explores the same schedules again (same seed, budget and modes)."""
+    cmd = f"python -m scenarios soak --seed {seed} --examples {examples} --steps {steps}"
+    if len(modes) == 1:
+        cmd += f" --mode {modes[0]}"
+    return cmd
+
+
 def soak(*, examples: int = 200, steps: int = 30, seed: int | None = None,
          modes: Sequence[str] = ("reference", "idempotent"), as_json: bool = False,
          out: TextIO) -> int:
@@ -79,6 +87,7 @@ def soak(*, examples: int = 200, steps: int = 30, seed: int | None = None,
             "seconds": round(time.perf_counter() - t0, 1),
         }
     summary["ok"] = not failed
+    summary["replay"] = replay_command(seed, examples, steps, modes)
     summary["seconds"] = round(time.perf_counter() - started, 1)
     if as_json:
         json.dump(summary, out, indent=2)
@@ -103,5 +112,4 @@ def _print(summary: dict[str, Any], out: TextIO) -> None:
         if s["error"]:
             out.write(f"  VIOLATION: {s['error']}\n")
     verdict = "OK" if summary["ok"] else "FAILED"
-    out.write(f"\nsoak {verdict} in {summary['seconds']}s "
-              f"(replay: python -m scenarios soak --seed {summary['seed']})\n")
+    out.write(f"\nsoak {verdict} in {summary['seconds']}s (replay: {summary['replay']})\n")

@@ -104,8 +104,9 @@ class PromoterSpec:
 @dataclass(frozen=True)
 class StoreFault:
     """A store fault armed before ``cycle``: the next ``times`` write-backs fail
-    (``write_back_fail``), refreshes fail (``refresh_fail``), or the index serves stale
-    reads until refreshed (``stale_reads``, ``times`` fetches)."""
+    (``write_back_fail``), the next ``times`` refreshes fail (``refresh_fail``), or, from then
+    on until the settle phase, the index serves reads as of its last successful refresh
+    (``stale_reads``; ``times`` is ignored)."""
 
     cycle: int
     kind: str
@@ -272,6 +273,20 @@ def _array(ctx: _Ctx, data: Mapping[str, Any], key: str, fieldname: str) -> list
     return [dict(v) for v in value]
 
 
+def _timed(ctx: _Ctx, item: Mapping[str, Any], prefix: str, allowed: tuple[str, ...], name_key: str,
+           choices: tuple[str, ...], cycles: int) -> tuple[str, int]:
+    """The common part of an ``[[...]]`` entry that happens at a cycle: known fields only, the
+    required ``name_key`` (one of ``choices``) and a ``cycle`` below ``scenario.cycles``."""
+    _known(ctx, item, allowed, prefix)
+    if name_key not in item:
+        raise ctx.error(f"{prefix}.{name_key}", "is required")
+    name = _str(ctx, item, name_key, f"{prefix}.{name_key}", "", choices)
+    cycle = _int(ctx, item, "cycle", f"{prefix}.cycle", 0)
+    if cycle >= cycles:
+        raise ctx.error(f"{prefix}.cycle", f"must be < scenario.cycles ({cycles}), got {cycle}")
+    return name, cycle
+
+
 def _parse_faults(ctx: _Ctx, data: Mapping[str, Any], cycles: int) -> FaultSpec:
     t = _table(ctx, data, "faults", "faults")
     _known(ctx, t, ("profile", "plan", "inject", "workspace_plan"), "faults")
@@ -280,13 +295,7 @@ def _parse_faults(ctx: _Ctx, data: Mapping[str, Any], cycles: int) -> FaultSpec:
     injections = []
     for i, item in enumerate(_array(ctx, t, "inject", "faults.inject")):
         prefix = f"faults.inject[{i}]"
-        _known(ctx, item, ("cycle", "kind", "args"), prefix)
-        if "kind" not in item:
-            raise ctx.error(f"{prefix}.kind", "is required")
-        kind = _str(ctx, item, "kind", f"{prefix}.kind", "", INJECTION_KINDS)
-        cycle = _int(ctx, item, "cycle", f"{prefix}.cycle", 0)
-        if cycle >= cycles:
-            raise ctx.error(f"{prefix}.cycle", f"must be < scenario.cycles ({cycles}), got {cycle}")
+        kind, cycle = _timed(ctx, item, prefix, ("cycle", "kind", "args"), "kind", INJECTION_KINDS, cycles)
         injections.append(Injection(cycle, kind, _table(ctx, item, "args", f"{prefix}.args")))
     workspace_plan = _str(ctx, t, "workspace_plan", "faults.workspace_plan", "free", ("free", "unlimited"))
     return FaultSpec(profile, plan, tuple(injections), workspace_plan)
@@ -343,13 +352,7 @@ def _parse_store_faults(ctx: _Ctx, data: Mapping[str, Any], cycles: int) -> tupl
     out = []
     for i, item in enumerate(_array(ctx, data, "store_faults", "store_faults")):
         prefix = f"store_faults[{i}]"
-        _known(ctx, item, ("cycle", "kind", "times"), prefix)
-        if "kind" not in item:
-            raise ctx.error(f"{prefix}.kind", "is required")
-        kind = _str(ctx, item, "kind", f"{prefix}.kind", "", STORE_FAULT_KINDS)
-        cycle = _int(ctx, item, "cycle", f"{prefix}.cycle", 0)
-        if cycle >= cycles:
-            raise ctx.error(f"{prefix}.cycle", f"must be < scenario.cycles ({cycles}), got {cycle}")
+        kind, cycle = _timed(ctx, item, prefix, ("cycle", "kind", "times"), "kind", STORE_FAULT_KINDS, cycles)
         out.append(StoreFault(cycle, kind, _int(ctx, item, "times", f"{prefix}.times", 1, minimum=1)))
     return tuple(out)
 
@@ -358,13 +361,8 @@ def _parse_events(ctx: _Ctx, data: Mapping[str, Any], cycles: int) -> tuple[Even
     out = []
     for i, item in enumerate(_array(ctx, data, "events", "events")):
         prefix = f"events[{i}]"
-        _known(ctx, item, ("cycle", "action", "seconds", "all", "when"), prefix)
-        if "action" not in item:
-            raise ctx.error(f"{prefix}.action", "is required")
-        action = _str(ctx, item, "action", f"{prefix}.action", "", EVENT_ACTIONS)
-        cycle = _int(ctx, item, "cycle", f"{prefix}.cycle", 0)
-        if cycle >= cycles:
-            raise ctx.error(f"{prefix}.cycle", f"must be < scenario.cycles ({cycles}), got {cycle}")
+        action, cycle = _timed(ctx, item, prefix, ("cycle", "action", "seconds", "all", "when"), "action",
+                               EVENT_ACTIONS, cycles)
         args: dict[str, Any] = {}
         if "seconds" in item:
             args["seconds"] = _num(ctx, item, "seconds", f"{prefix}.seconds", 0.0)

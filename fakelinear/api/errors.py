@@ -186,7 +186,7 @@ def payload_too_large_error(limit: int) -> dict[str, Any]:
     """Oversized body (HTTP 413)."""
     return linear_error(
         f"Request body exceeds the limit of {limit} bytes.",
-        "invalid input",
+        INVALID_INPUT,
         "PAYLOAD_TOO_LARGE",
         413,
         "The request is too large.",

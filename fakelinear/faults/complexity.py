@@ -12,8 +12,11 @@ from typing import Any
 
 from graphql.language import FieldNode, IntValueNode, VariableNode
 
-_DEFAULT_PAGE = 50
-_cache: dict[tuple[int, tuple[Any, ...]], int] = {}
+from fakelinear.api.connections import DEFAULT_PAGE as _DEFAULT_PAGE
+
+# Keyed by ``id(document)``; the entry keeps the document itself, so an id reused by a new
+# document after the old one was freed (the API's caches are bounded) is not a stale hit.
+_cache: dict[tuple[int, tuple[Any, ...]], tuple[Any, int]] = {}
 
 
 def _page(field: FieldNode, variables: dict[str, Any]) -> int | None:
@@ -56,8 +59,8 @@ def estimate(document: Any, variables: dict[str, Any] | None) -> int:
     variables = variables or {}
     key = (id(document), tuple(sorted((k, v) for k, v in variables.items() if isinstance(v, int))))
     cached = _cache.get(key)
-    if cached is not None:
-        return cached
+    if cached is not None and cached[0] is document:
+        return cached[1]
     total = 0.0
     for definition in getattr(document, "definitions", ()):
         sel = getattr(definition, "selection_set", None)
@@ -66,5 +69,5 @@ def estimate(document: Any, variables: dict[str, Any] | None) -> int:
     value = max(1, math.ceil(total))
     if len(_cache) > 10_000:  # documents are cached upstream; keep ours bounded anyway
         _cache.clear()
-    _cache[key] = value
+    _cache[key] = (document, value)
     return value

@@ -103,16 +103,20 @@ class RequestContext:
     # Accessors that tolerate ``prepared is None``.
     @property
     def operation_name(self) -> str | None:
+        """The operation's name (None when anonymous or not prepared)."""
         return getattr(self.prepared, "operation_name", None)
 
     @property
     def operation_type(self) -> str | None:
+        """``"query"`` or ``"mutation"`` (None when not prepared)."""
         return getattr(self.prepared, "operation_type", None)
 
     @property
     def root_fields(self) -> tuple[str, ...]:
+        """The operation's root field names (empty when not prepared)."""
         return tuple(getattr(self.prepared, "root_fields", ()) or ())
 
     @property
     def is_create(self) -> bool:
+        """True when a root field is a ``*Create`` (F1 applies)."""
         return bool(getattr(self.prepared, "is_create", False))

@@ -82,6 +82,8 @@ class FaultEngine:
             lag can be longer for issues of new teams.
         model: alternatively the fake's :class:`fakelinear.model.Model`; teams are then
             looked up there. With neither, the new-team extra search lag is skipped.
+        setup_ids: optional ``workspace_id -> ids`` of the workspace's starting content
+            (default team, seed content), which never lags (F4 is about client creates).
     """
 
     def __init__(

@@ -26,6 +26,7 @@ class LagState:
         self.searches: dict[str, int] = {}
 
     def clear(self) -> None:
+        """Forget every count."""
         self.reads.clear()
         self.searches.clear()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fakelinear.faults.plan import FaultPlan
+from fakelinear.faults.plan import FaultPlan, _drop_none
 
 if TYPE_CHECKING:
     from fakelinear.faults.engine import FaultEngine
@@ -132,6 +132,3 @@ class FaultOverrides:
     def __repr__(self) -> str:
         return f"FaultOverrides({self._engine.plan.to_dict()!r})"
 
-
-def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None}

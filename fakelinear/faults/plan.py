@@ -62,6 +62,15 @@ def _non_negative(value: Any, where: str) -> float:
     return float(value)
 
 
+def _check_gateway_or_transport(rule: GatewayRule | TransportRule, where: str) -> None:
+    """The fields gateway and transport rules share: probability, after_commit, on, times."""
+    rule.probability = _prob(rule.probability, where)
+    if not isinstance(rule.after_commit, bool):
+        raise FaultPlanError(f"{where}.after_commit must be true or false")
+    rule.on = _on(rule.on, where)
+    rule.times = _times(rule.times, where)
+
+
 class _Section:
     """Shared dict conversion with strict field checking."""
 
@@ -113,6 +122,7 @@ class PhantomConflictRule(_Section):
     times: int | None = None
 
     def validate(self) -> None:
+        """Check and normalize the fields in place; :class:`FaultPlanError` on a bad value."""
         w = self.section
         self.probability = _prob(self.probability, w)
         if isinstance(self.first, bool) or not isinstance(self.first, int) or self.first < 0:
@@ -144,14 +154,11 @@ class GatewayRule(_Section):
     times: int | None = None
 
     def validate(self) -> None:
+        """Check and normalize the fields in place; :class:`FaultPlanError` on a bad value."""
         w = self.section
         if self.status not in GATEWAY_STATUSES:
             raise FaultPlanError(f"{w}.status must be one of 502, 503, 504, got {self.status!r}")
-        self.probability = _prob(self.probability, w)
-        if not isinstance(self.after_commit, bool):
-            raise FaultPlanError(f"{w}.after_commit must be true or false")
-        self.on = _on(self.on, w)
-        self.times = _times(self.times, w)
+        _check_gateway_or_transport(self, w)
 
 
 @dataclass
@@ -168,14 +175,11 @@ class TransportRule(_Section):
     times: int | None = None
 
     def validate(self) -> None:
+        """Check and normalize the fields in place; :class:`FaultPlanError` on a bad value."""
         w = self.section
         if self.kind not in TRANSPORT_KINDS:
             raise FaultPlanError(f"{w}.kind must be one of {', '.join(TRANSPORT_KINDS)}, got {self.kind!r}")
-        self.probability = _prob(self.probability, w)
-        if not isinstance(self.after_commit, bool):
-            raise FaultPlanError(f"{w}.after_commit must be true or false")
-        self.on = _on(self.on, w)
-        self.times = _times(self.times, w)
+        _check_gateway_or_transport(self, w)
 
 
 @dataclass
@@ -197,6 +201,7 @@ class LagPlan(_Section):
     new_team_search_extra: float = 0.0
 
     def validate(self) -> None:
+        """Check and normalize the fields in place; :class:`FaultPlanError` on a bad value."""
         for name in ("read_seconds", "search_seconds", "new_team_window", "new_team_search_extra"):
             setattr(self, name, _non_negative(getattr(self, name), f"lag.{name}"))
         for name in ("read_count", "search_count"):
@@ -225,6 +230,7 @@ class RateLimitPlan(_Section):
     http_status: int = 400
 
     def validate(self) -> None:
+        """Check and normalize the fields in place; :class:`FaultPlanError` on a bad value."""
         if not isinstance(self.enforce, bool):
             raise FaultPlanError("rate_limit.enforce must be true or false")
         for name in ("per_hour", "complexity_per_hour"):

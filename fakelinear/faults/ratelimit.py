@@ -7,8 +7,7 @@ waits gets through). Header values follow Linear's names:
 * ``X-RateLimit-Requests-Limit``: capacity.
 * ``X-RateLimit-Requests-Remaining``: whole requests that fit right now.
 * ``X-RateLimit-Requests-Reset``: epoch **milliseconds** when the bucket is empty again
-  (everything remaining). A refused client that sleeps until then certainly gets through;
-  :meth:`LeakyBucket.next_slot` is the earliest moment one request fits.
+  (everything remaining). A refused client that sleeps until then certainly gets through.
 """
 
 from __future__ import annotations
@@ -27,26 +26,11 @@ class LeakyBucket:
         self.level = 0.0
         self.updated = now
 
-    def _drain(self, now: float, capacity: float) -> None:
-        if now > self.updated:
-            self.level = max(0.0, self.level - (now - self.updated) * capacity / HOUR)
-            self.updated = now
-        self.level = min(self.level, capacity)
-
-    def take(self, now: float, capacity: float, amount: float = 1.0, enforce: bool = True) -> bool:
-        """Add ``amount``; False (and nothing added) when it does not fit and ``enforce``.
-        Unenforced buckets still fill (capped), so headers stay meaningful."""
-        self._drain(now, capacity)
-        if self.level + amount > capacity + 1e-9:
-            if enforce:
-                return False
-            self.level = capacity
-            return True
-        self.level += amount
-        return True
-
     def admit(self, now: float, capacity: float, amount: float = 1.0, enforce: bool = True) -> tuple[bool, int, float]:
-        """One request in one drain: ``(admitted, remaining, reset_at)``; the hot path."""
+        """Drain to ``now``, then add ``amount`` if it fits: ``(admitted, remaining, reset_at)``.
+
+        A refused request (``enforce`` and no room) adds nothing. An unenforced bucket still
+        fills (capped at ``capacity``), so the headers stay meaningful."""
         level = self.level
         if now > self.updated:
             level -= (now - self.updated) * capacity / HOUR
@@ -66,22 +50,6 @@ class LeakyBucket:
         self.level = level
         remaining = int(capacity - level + 1e-9)
         return admitted, (remaining if remaining > 0 else 0), now + level * HOUR / capacity
-
-    def remaining(self, now: float, capacity: float) -> int:
-        """Whole units that fit now."""
-        self._drain(now, capacity)
-        return max(0, math.floor(capacity - self.level + 1e-9))
-
-    def reset_at(self, now: float, capacity: float) -> float:
-        """Epoch seconds when the bucket will be empty."""
-        self._drain(now, capacity)
-        return now + self.level * HOUR / capacity
-
-    def next_slot(self, now: float, capacity: float, amount: float = 1.0) -> float:
-        """Epoch seconds when ``amount`` fits again."""
-        self._drain(now, capacity)
-        excess = self.level + amount - capacity
-        return now if excess <= 0 else now + excess * HOUR / capacity
 
 
 def headers(

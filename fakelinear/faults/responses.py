@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fakelinear.api import errors as api_errors
@@ -25,9 +24,6 @@ def gateway_html(status: int) -> bytes:
         "</body>\r\n"
         "</html>\r\n"
     ).encode()
-
-
-_CAMEL = re.compile(r"^([a-z]+)")
 
 
 def created_type(root_field: str) -> str:

@@ -44,6 +44,8 @@ class Entity:
 
 @dataclass(slots=True, eq=False)
 class Organization(Entity):
+    """The workspace's organization (one per workspace)."""
+
     kind: ClassVar[str] = "Organization"
     name: str = ""
     url_key: str = ""
@@ -51,6 +53,8 @@ class Organization(Entity):
 
 @dataclass(slots=True, eq=False)
 class User(Entity):
+    """A workspace member; the first one is the API key's viewer."""
+
     kind: ClassVar[str] = "User"
     name: str = ""
     display_name: str = ""
@@ -61,6 +65,8 @@ class User(Entity):
 
 @dataclass(slots=True, eq=False)
 class Team(Entity):
+    """A team: unique key (1-5 upper-case letters/digits); deleting it archives it."""
+
     kind: ClassVar[str] = "Team"
     name: str = ""
     key: str = ""
@@ -75,6 +81,8 @@ class Team(Entity):
 
 @dataclass(slots=True, eq=False)
 class WorkflowState(Entity):
+    """One of a team's workflow states (created with the team)."""
+
     kind: ClassVar[str] = "WorkflowState"
     name: str = ""
     type: str = ""
@@ -86,6 +94,8 @@ class WorkflowState(Entity):
 
 @dataclass(slots=True, eq=False)
 class Issue(Entity):
+    """An issue, identified as ``KEY-N`` (per-team numbers are never reused); deletes trash it."""
+
     kind: ClassVar[str] = "Issue"
     team_id: str = ""
     number: int = 0
@@ -108,6 +118,8 @@ class Issue(Entity):
 
 @dataclass(slots=True, eq=False)
 class Project(Entity):
+    """A project across one or more teams; deletes trash it."""
+
     kind: ClassVar[str] = "Project"
     name: str = ""
     description: str = ""
@@ -126,6 +138,8 @@ class Project(Entity):
 
 @dataclass(slots=True, eq=False)
 class Document(Entity):
+    """A document, optionally in a project; deletes trash it."""
+
     kind: ClassVar[str] = "Document"
     title: str = ""
     content: str | None = None
@@ -143,6 +157,8 @@ class Document(Entity):
 
 @dataclass(slots=True, eq=False)
 class IssueLabel(Entity):
+    """An issue label, team-scoped or workspace-wide (``team_id`` None); deletes are hard."""
+
     kind: ClassVar[str] = "IssueLabel"
     name: str = ""
     color: str = "#bec2c8"
@@ -153,6 +169,8 @@ class IssueLabel(Entity):
 
 @dataclass(slots=True, eq=False)
 class Comment(Entity):
+    """A comment on an issue; deletes are hard."""
+
     kind: ClassVar[str] = "Comment"
     body: str = ""
     issue_id: str | None = None
@@ -163,6 +181,8 @@ class Comment(Entity):
 
 @dataclass(slots=True, eq=False)
 class IssueRelation(Entity):
+    """A relation between two issues (blocks, duplicate, related, similar); deletes are hard."""
+
     kind: ClassVar[str] = "IssueRelation"
     type: str = "related"
     issue_id: str = ""

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fakelinear.model.errors import NotFound
-from fakelinear.model.seed import add_users, seed_content
+from fakelinear.model.seed import add_users
+from fakelinear.model.seed import (
+    seed_content as _fill_with_seed_content,  # the flag shadows the name
+)
 from fakelinear.model.workspace import IdRegistry, Workspace
 from fakelinear.rng import Rng
 
@@ -49,7 +52,7 @@ class Model:
         if default_team:
             ws.create_team("Engineering", "ENG")
         if seed_content:
-            _seed(ws, rnd)
+            _fill_with_seed_content(ws, rnd)
         return ws
 
     def workspace(self, workspace_id: str) -> Workspace:
@@ -88,11 +91,6 @@ class Model:
             ws = Workspace.from_dict(row, clock, model.registry)
             model._workspaces[ws.id] = ws
         return model
-
-
-def _seed(ws: Workspace, rnd: Any) -> None:
-    # Seed content is setup, not traffic; lift the plan limit check only by plan choice.
-    seed_content(ws, rnd)
 
 
 def _url_key(name: str, taken: set[str]) -> str:

@@ -784,23 +784,31 @@ class Workspace:
         entity.deleted_at = None
         self._pending_purge.pop(entity.id, None)
 
+    def _trash_committed(self, entity: Project | Document) -> None:
+        """The delete of projectDelete/documentDelete: trash (idempotent), touch, commit."""
+        now = self._now()
+        self._trash(entity, now)
+        entity.updated_at = now
+        self._commit()
+
+    def _untrash_committed(self, entity: Project | Document) -> None:
+        """The unarchive of projects and documents: restore, touch, commit."""
+        self._untrash(entity)
+        entity.updated_at = self._now()
+        self._commit()
+
     def delete_project(self, project_id: str) -> Project:
         """projectDelete: trashes (idempotent)."""
         self.purge_expired()
         project = self.project(project_id)
-        now = self._now()
-        self._trash(project, now)
-        project.updated_at = now
-        self._commit()
+        self._trash_committed(project)
         return project
 
     def unarchive_project(self, project_id: str) -> Project:
         """projectUnarchive: restores a trashed/archived project."""
         self.purge_expired()
         project = self.project(project_id)
-        self._untrash(project)
-        project.updated_at = self._now()
-        self._commit()
+        self._untrash_committed(project)
         return project
 
     # ------------------------------------------------------------------ documents
@@ -884,19 +892,14 @@ class Workspace:
         """documentDelete: trashes (idempotent)."""
         self.purge_expired()
         document = self.document(document_id)
-        now = self._now()
-        self._trash(document, now)
-        document.updated_at = now
-        self._commit()
+        self._trash_committed(document)
         return document
 
     def unarchive_document(self, document_id: str) -> Document:
         """documentUnarchive."""
         self.purge_expired()
         document = self.document(document_id)
-        self._untrash(document)
-        document.updated_at = self._now()
-        self._commit()
+        self._untrash_committed(document)
         return document
 
     # ------------------------------------------------------------------ labels

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,7 @@ import httpx
 from fakelinear.clock import Clock, RealClock, VirtualClock
 from promoter.linear.client import LinearClient, resolve_url
 
-from .tokens import load_tokens, mask, parse_tokens, test_token, worker_index
+from .tokens import load_tokens, mask, parse_tokens, pick_token, test_token
 
 __all__ = ["Backend", "HttpClock", "HttpFake", "start_backend", "SERVER_WORKSPACES"]
 
@@ -97,8 +98,9 @@ class HttpFake:
     """Control handle for a loopback fake (the ``/_fake/`` API)."""
 
     base_url: str
-    tokens: list[str]
+    tokens: list[str] = field(repr=False)  # never in a repr (online they would be real keys)
     _http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
+    _clock: HttpClock | None = field(default=None, repr=False)
 
     def get(self, path: str, **params: Any) -> Any:
         response = self._http.get(self.base_url + path, params=params or None)
@@ -116,7 +118,10 @@ class HttpFake:
 
     @property
     def clock(self) -> HttpClock:
-        return HttpClock(self.base_url)
+        """The server's virtual clock (one handle, closed with this one)."""
+        if self._clock is None:
+            self._clock = HttpClock(self.base_url)
+        return self._clock
 
     def journal(self, **filters: Any) -> Any:
         return self.get("/_fake/journal", **filters)
@@ -128,6 +133,9 @@ class HttpFake:
         return self.post("/_fake/reset")
 
     def close(self) -> None:
+        """Close the HTTP connections (and the clock handle, if one was made)."""
+        if self._clock is not None:
+            self._clock.close()
         self._http.close()
 
 
@@ -137,8 +145,8 @@ class Backend:
 
     mode: str
     url: str
-    tokens: list[str]
-    token: str
+    tokens: list[str] = field(repr=False)  # never in a repr: online these are real keys
+    token: str = field(repr=False)
     clock: Clock
     seed: int
     profile: str
@@ -149,9 +157,11 @@ class Backend:
 
     @property
     def workspace_index(self) -> int:
+        """This process's position in the pool (0-based)."""
         return self.tokens.index(self.token)
 
     def describe(self) -> str:
+        """The replay options plus the workspace, with the token masked."""
         return (
             f"--linear={self.mode} --fault-profile {self.profile} --fault-seed {self.seed} "
             f"(workspace {self.workspace_index + 1}/{len(self.tokens)}, token {mask(self.token)})"
@@ -189,7 +199,7 @@ def _fake_backend(seed: int, profile: str) -> Backend:
         return to_httpx_response(fake.handle(to_request(request)), request)
 
     tokens = list(fake.tokens)
-    token = tokens[worker_index() % len(tokens)]
+    _, token = pick_token(tokens)
     return Backend(
         mode="fake",
         url=FAKE_URL,
@@ -238,12 +248,13 @@ def _server_backend(seed: int, profile: str) -> Backend:
     base_url = (first_line[0] if first_line else "").strip()
     if not base_url.startswith("http"):
         process.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
         err = process.stderr.read() if process.stderr else ""
         raise RuntimeError(f"fakelinear serve did not start: {base_url!r} {err[-2000:]}")
     # Drain the rest of stdout so the server never blocks on a full pipe.
     threading.Thread(target=process.stdout.read, daemon=True).start()
     tokens = parse_tokens(tokens_file.read_text(encoding="utf-8"))
-    token = tokens[worker_index() % len(tokens)]
+    _, token = pick_token(tokens)
     clock = HttpClock(base_url)
     fake = HttpFake(base_url, tokens)
     backend = Backend(
@@ -257,7 +268,10 @@ def _server_backend(seed: int, profile: str) -> Backend:
         fake=fake,
         process=process,
     )
-    backend._closers.extend([clock.close, fake.close])
+    # The pool file's directory goes too (closers run newest first: it is removed last).
+    backend._closers.extend(
+        [lambda: shutil.rmtree(tmp, ignore_errors=True), clock.close, fake.close]
+    )
     return backend
 
 

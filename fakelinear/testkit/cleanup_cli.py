@@ -39,10 +39,12 @@ class WorkspaceResult:
 
     @property
     def ok(self) -> bool:
+        """True when the sweep ran and no kind failed."""
         return self.error is None and self.report is not None and self.report.ok
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``linear-cleanup`` command line."""
     parser = argparse.ArgumentParser(
         prog="linear-cleanup",
         description="Delete [test] leftovers from every pooled Linear test workspace.",

@@ -19,7 +19,7 @@ _RETRY_SUFFIX = re.compile(r"^(?P<original>.*?)(?: retry-[0-9a-f]{6})+$")
 
 def is_test_name(name: str | None) -> bool:
     """True for names the harness made (and may therefore mutate or delete)."""
-    return bool(name) and name.startswith(TEST_PREFIX)  # type: ignore[union-attr]
+    return name is not None and name.startswith(TEST_PREFIX)
 
 
 def unique_name(kind: str) -> str:

@@ -23,6 +23,7 @@ __all__ = [
     "parse_tokens",
     "load_tokens",
     "worker_index",
+    "pick_token",
     "test_token",
     "all_test_tokens",
     "mask",
@@ -74,7 +75,8 @@ def load_tokens(
     file = Path(path) if path is not None else Path(TOKEN_FILE).expanduser()
     if file.is_file():
         try:
-            text = file.read_text(encoding="utf-8")
+            # utf-8-sig: a byte-order mark (Windows editors) must not hide a leading "#".
+            text = file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             # One clear message, never a traceback (and never the file's bytes: they are tokens).
             raise NoTestTokenError(
@@ -98,6 +100,16 @@ def worker_index(env: dict[str, str] | None = None) -> int:
     return int(digits) if digits.isdigit() else 0
 
 
+def pick_token(tokens: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
+    """``(index, token)`` for this process: pool entry ``worker_index % N``; logs
+    ``using workspace i/N (token …last6)``. Raises ValueError for an empty pool."""
+    if not tokens:
+        raise ValueError("empty token pool")
+    index = worker_index(env) % len(tokens)
+    log.info("using workspace %d/%d (token %s)", index + 1, len(tokens), mask(tokens[index]))
+    return index, tokens[index]
+
+
 def test_token(
     env: dict[str, str] | None = None, path: str | os.PathLike[str] | None = None
 ) -> str:
@@ -106,11 +118,8 @@ def test_token(
     with _pin_lock:
         if _pinned is None:
             tokens = load_tokens(env, path)
-            index = worker_index(env) % len(tokens)
-            _pinned = (tokens[index], index, len(tokens))
-            log.info(
-                "using workspace %d/%d (token %s)", index + 1, len(tokens), mask(tokens[index])
-            )
+            index, token = pick_token(tokens, env)
+            _pinned = (token, index, len(tokens))
         return _pinned[0]
 
 

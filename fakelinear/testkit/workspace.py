@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from fakelinear.clock import Clock
-from promoter.linear.errors import InvalidInputError, LinearError
+from promoter.linear.errors import InvalidInputError
 from promoter.linear.types import Page, Team
 
 from .guards import Guards, delete_quietly
@@ -111,6 +111,7 @@ class CleanupReport:
 
     @property
     def total_removed(self) -> int:
+        """Resources removed (or listed, in a dry run) over every kind."""
         return sum(len(v) for v in self.removed.values())
 
     def counts(self) -> dict[str, int]:
@@ -119,6 +120,7 @@ class CleanupReport:
 
 
 def _age(created_at: str | None, now: float) -> float:
+    """Seconds since ``created_at`` (ISO 8601); infinite when unknown, so it counts as old."""
     if not created_at:
         return float("inf")
     try:
@@ -158,15 +160,15 @@ def cleanup_workspace(
     try:
         teams = list(iter_pages(client.teams, clock, include_archived=True))
         test_team_ids = {t.id for t in teams if all or is_test_name(t.name)}
-    except LinearError as error:
-        report.failures["teams"].append(f"list: {error}")
+    except Exception as error:  # noqa: BLE001 - reported per kind; the other kinds still run
+        report.failures["teams"].append(f"list: {type(error).__name__}: {error}")
 
     def sweep(
         kind: str,
         nodes: Callable[[], Iterator[Any]],
         wanted: Callable[[Any], bool],
-        name_of,
-        delete,
+        name_of: Callable[[Any], str],
+        delete: Callable[[str], Any],
     ) -> None:
         try:
             # List every page first: deleting while paging moves (or kills) the cursor.
@@ -183,8 +185,8 @@ def cleanup_workspace(
                         report.failures[kind].append(str(failure))
                         continue
                 report.removed[kind].append(removal)
-        except LinearError as error:
-            report.failures[kind].append(f"list: {error}")
+        except Exception as error:  # noqa: BLE001 - one kind's failure must not stop the sweep
+            report.failures[kind].append(f"list: {type(error).__name__}: {error}")
 
     sweep(
         "issues",
@@ -219,7 +221,9 @@ def cleanup_workspace(
         "labels",
         lambda: iter_pages(client.labels, clock, include_archived=True),
         lambda lb: (
-            lb.archived_at is None and (all or is_test_name(lb.name) or lb.team_id in test_team_ids)
+            lb.archived_at is None
+            and (all or is_test_name(lb.name) or lb.team_id in test_team_ids)
+            and old_enough(lb.created_at)
         ),
         lambda lb: lb.name,
         client.label_delete,

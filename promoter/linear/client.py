@@ -20,6 +20,7 @@ import httpx
 
 from . import operations as ops
 from .errors import (
+    AuthenticationError,
     GraphQLValidationError,
     LinearError,
     NotFoundError,
@@ -74,7 +75,7 @@ def _classify_transport(exc: httpx.HTTPError) -> str:
         return "timeout"
     if isinstance(exc, httpx.ConnectError):
         return "connect"
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ProtocolError):
+    if isinstance(exc, httpx.ProtocolError):  # RemoteProtocolError and LocalProtocolError
         # A body cut short surfaces as a protocol error; name it for what it is.
         return "truncated" if "message body" in str(exc) else "protocol"
     if isinstance(exc, httpx.DecodingError):
@@ -522,6 +523,13 @@ class _Base(_Operations):
 
     def _headers(self) -> dict[str, str]:
         key = self._api_key
+        if not key.isascii() or not key.isprintable():
+            # httpx would raise UnicodeEncodeError / LocalProtocolError carrying the whole key
+            # (in ``repr`` and ``.object``); fail typed, showing only the masked key.
+            raise AuthenticationError(
+                f"API key {mask_token(key)} holds a character not allowed in an HTTP header "
+                "(non-ASCII or control character; check the token file's encoding)"
+            )
         auth = key if not self.oauth or key.startswith("Bearer ") else f"Bearer {key}"
         return {"Authorization": auth, "Content-Type": "application/json", "User-Agent": USER_AGENT}
 
@@ -588,9 +596,10 @@ class LinearClient(_Base):
         self, query: str, variables: dict[str, Any] | None = None, operation_name: str | None = None
     ) -> dict[str, Any]:
         """Run any GraphQL document; returns ``data`` or raises a :class:`LinearError`."""
+        headers = self._headers()
         try:
             response = self._http.post(
-                self.url, json=self._body(query, variables, operation_name), headers=self._headers()
+                self.url, json=self._body(query, variables, operation_name), headers=headers
             )
         except httpx.HTTPError as exc:
             raise TransportError(_classify_transport(exc), f"{type(exc).__name__}: {exc}") from exc
@@ -646,9 +655,10 @@ class AsyncLinearClient(_Base):
         self, query: str, variables: dict[str, Any] | None = None, operation_name: str | None = None
     ) -> dict[str, Any]:
         """Run any GraphQL document; returns ``data`` or raises a :class:`LinearError`."""
+        headers = self._headers()
         try:
             response = await self._http.post(
-                self.url, json=self._body(query, variables, operation_name), headers=self._headers()
+                self.url, json=self._body(query, variables, operation_name), headers=headers
             )
         except httpx.HTTPError as exc:
             raise TransportError(_classify_transport(exc), f"{type(exc).__name__}: {exc}") from exc

@@ -185,6 +185,7 @@ class Label:
     color: str | None = None
     team_id: str | None = None
     archived_at: str | None = None
+    created_at: str | None = None
 
     @classmethod
     def from_node(cls, node: dict[str, Any]) -> Label:
@@ -194,6 +195,7 @@ class Label:
             color=node.get("color"),
             team_id=_sub_id(node, "team"),
             archived_at=node.get("archivedAt"),
+            created_at=node.get("createdAt"),
         )
 
 

@@ -65,10 +65,12 @@ class FaultyStore:
     # -- FindingStore ---------------------------------------------------------------------
 
     def observe(self, cls: str, findings: Iterable[Finding]) -> int:
+        """Forward (recorded in ``calls``)."""
         self.calls.append("observe")
         return self.inner.observe(cls, findings)
 
     def refresh_index(self) -> None:
+        """Sleep ``refresh_delay`` on the clock, fail if armed, else refresh and snapshot the index."""
         self.calls.append("refresh_index")
         if self.refresh_delay and self.clock is not None:
             self.clock.sleep(self.refresh_delay)
@@ -79,6 +81,7 @@ class FaultyStore:
         self._snapshot = {f.finding_id: f for f in self.inner.list_findings()}
 
     def fetch_promotable(self, cls: str, threshold: int, limit: int) -> list[StoredFinding]:
+        """From the snapshot when ``stale``, else real time; doubled when ``duplicate_reads``."""
         self.calls.append("fetch_promotable")
         if self.stale:
             rows = sorted(
@@ -96,13 +99,16 @@ class FaultyStore:
         return rows
 
     def get(self, finding_id: str) -> StoredFinding | None:
+        """Forward: the re-check stays real-time."""
         self.calls.append("get")
         return self.inner.get(finding_id)
 
     def claim(self, finding_id: str, owner: str, ttl: float) -> str | None:
+        """Forward."""
         return self.inner.claim(finding_id, owner, ttl)
 
     def release_claim(self, finding_id: str, token: str) -> None:
+        """Forward."""
         self.inner.release_claim(finding_id, token)
 
     def set_linear_issue_id(
@@ -112,6 +118,7 @@ class FaultyStore:
         identifier: str | None = None,
         claim_token: str | None = None,
     ) -> bool:
+        """Fail if armed (the orphan window), else forward."""
         self.calls.append("set_linear_issue_id")
         fail, self._fail_write = self._consume(self._fail_write)
         if fail:
@@ -119,10 +126,13 @@ class FaultyStore:
         return self.inner.set_linear_issue_id(finding_id, issue_id, identifier, claim_token)
 
     def list_findings(self, cls: str | None = None, limit: int | None = None) -> list[StoredFinding]:
+        """Forward."""
         return self.inner.list_findings(cls, limit)
 
     def classes(self) -> list[str]:
+        """Forward."""
         return self.inner.classes()
 
     def close(self) -> None:
+        """Forward."""
         self.inner.close()

@@ -105,6 +105,7 @@ class PostgresFindingStore:
             raise StoreError(str(exc)) from exc
 
     def observe(self, cls: str, findings: Iterable[Finding]) -> int:
+        """One cycle of ``cls``: bump the class cycle and upsert the seen findings atomically."""
         seen = dedupe(findings)
         for f in seen.values():
             if f.cls != cls:
@@ -159,6 +160,7 @@ class PostgresFindingStore:
         """PostgreSQL reads are real-time: nothing to do."""
 
     def fetch_promotable(self, cls: str, threshold: int, limit: int) -> list[StoredFinding]:
+        """Unlinked findings of ``cls`` seen this cycle with streak >= threshold, longest first."""
         if threshold < 1:
             raise ValueError("threshold must be >= 1")
         with self._lock:
@@ -172,6 +174,7 @@ class PostgresFindingStore:
         return [StoredFinding(*r) for r in rows]
 
     def get(self, finding_id: str) -> StoredFinding | None:
+        """Real-time read of one finding (the re-check)."""
         with self._lock:
             r = self._exec(
                 f"SELECT {_COLS} FROM {{findings}} f JOIN {{classes}} c ON c.cls = f.cls "
@@ -181,6 +184,7 @@ class PostgresFindingStore:
         return None if r is None else StoredFinding(*r)
 
     def claim(self, finding_id: str, owner: str, ttl: float) -> str | None:
+        """Conditional claim (unlinked, and unclaimed, expired or ours); a token, or None on a lost race."""
         token = uuid.uuid4().hex
         now = self._now()
         with self._lock:
@@ -194,6 +198,7 @@ class PostgresFindingStore:
         return token if r is not None else None
 
     def release_claim(self, finding_id: str, token: str) -> None:
+        """Drop the claim if ``token`` still holds it."""
         with self._lock:
             self._exec(
                 "UPDATE {findings} SET claim_owner = NULL, claim_token = NULL, "
@@ -208,6 +213,7 @@ class PostgresFindingStore:
         identifier: str | None = None,
         claim_token: str | None = None,
     ) -> bool:
+        """Link while unlinked (and, with ``claim_token``, only under that claim); False: not applied."""
         text = (
             "UPDATE {findings} SET issue_id = %s, identifier = %s, claim_owner = NULL, "
             "claim_token = NULL, claim_expiry = NULL WHERE finding_id = %s AND issue_id IS NULL"
@@ -221,6 +227,7 @@ class PostgresFindingStore:
         return cur.rowcount == 1
 
     def list_findings(self, cls: str | None = None, limit: int | None = None) -> list[StoredFinding]:
+        """Findings for ``status``, by class then longest streak."""
         text = f"SELECT {_COLS} FROM {{findings}} f JOIN {{classes}} c ON c.cls = f.cls"
         args: list = []
         if cls is not None:
@@ -234,9 +241,11 @@ class PostgresFindingStore:
             return [StoredFinding(*r) for r in self._exec(text, args).fetchall()]
 
     def classes(self) -> list[str]:
+        """Every class observed so far."""
         with self._lock:
             return [r[0] for r in self._exec("SELECT cls FROM {classes} ORDER BY cls").fetchall()]
 
     def close(self) -> None:
+        """Close the connection."""
         with self._lock:
             self._conn.close()

@@ -35,7 +35,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from operator import itemgetter
 
 from promoter.findings import Finding, StoredFinding
@@ -106,6 +107,15 @@ _COLS = (
 
 def _row(r: tuple) -> StoredFinding:
     return StoredFinding(*r)
+
+
+@contextmanager
+def _store_errors(what: str) -> Iterator[None]:
+    """A SQLite failure (locked, closed, corrupt) becomes the protocol's :class:`StoreError`."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(f"{what} failed: {exc}") from exc
 
 
 def dedupe(findings: Iterable[Finding]) -> dict[str, Finding]:
@@ -200,8 +210,10 @@ class SQLiteFindingStore:
         return len(rows)
 
     def _rollback(self) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
+        """Best effort: roll back an open transaction (the original error is what matters)."""
+        with suppress(sqlite3.Error):
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
 
     def refresh_index(self) -> None:
         """SQLite reads are real-time: nothing to do."""
@@ -210,7 +222,7 @@ class SQLiteFindingStore:
         """Unlinked findings of ``cls`` seen this cycle with streak >= threshold."""
         if threshold < 1:
             raise ValueError("threshold must be >= 1")
-        with self._lock:
+        with self._lock, _store_errors("fetch_promotable"):
             cycle = self._cycle(cls)
             if cycle is None:
                 return []
@@ -223,7 +235,8 @@ class SQLiteFindingStore:
         return [_row(r) for r in rows]
 
     def get(self, finding_id: str) -> StoredFinding | None:
-        with self._lock:
+        """Real-time read of one finding (the re-check)."""
+        with self._lock, _store_errors("get"):
             r = self._conn.execute(
                 f"SELECT {_COLS} FROM findings f JOIN classes c ON c.cls = f.cls "
                 "WHERE f.finding_id = ?",
@@ -232,9 +245,10 @@ class SQLiteFindingStore:
         return None if r is None else _row(r)
 
     def claim(self, finding_id: str, owner: str, ttl: float) -> str | None:
+        """Conditional claim (unlinked, and unclaimed, expired or ours); a token, or None on a lost race."""
         token = uuid.uuid4().hex
         now = self._now()
-        with self._lock:
+        with self._lock, _store_errors("claim"):
             cur = self._conn.execute(
                 "UPDATE findings SET claim_owner = ?, claim_token = ?, claim_expiry = ? "
                 "WHERE finding_id = ? AND issue_id IS NULL AND "
@@ -244,7 +258,8 @@ class SQLiteFindingStore:
         return token if cur.rowcount == 1 else None
 
     def release_claim(self, finding_id: str, token: str) -> None:
-        with self._lock:
+        """Drop the claim if ``token`` still holds it."""
+        with self._lock, _store_errors("release_claim"):
             self._conn.execute(
                 "UPDATE findings SET claim_owner = NULL, claim_token = NULL, claim_expiry = NULL "
                 "WHERE finding_id = ? AND claim_token = ?",
@@ -258,6 +273,7 @@ class SQLiteFindingStore:
         identifier: str | None = None,
         claim_token: str | None = None,
     ) -> bool:
+        """Link while unlinked (and, with ``claim_token``, only under that claim); False: not applied."""
         sql = (
             "UPDATE findings SET issue_id = ?, identifier = ?, claim_owner = NULL, "
             "claim_token = NULL, claim_expiry = NULL WHERE finding_id = ? AND issue_id IS NULL"
@@ -274,6 +290,7 @@ class SQLiteFindingStore:
         return cur.rowcount == 1
 
     def list_findings(self, cls: str | None = None, limit: int | None = None) -> list[StoredFinding]:
+        """Findings for ``status``, by class then longest streak."""
         sql = f"SELECT {_COLS} FROM findings f JOIN classes c ON c.cls = f.cls"
         args: list = []
         if cls is not None:
@@ -283,13 +300,15 @@ class SQLiteFindingStore:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
-        with self._lock:
+        with self._lock, _store_errors("list_findings"):
             return [_row(r) for r in self._conn.execute(sql, args).fetchall()]
 
     def classes(self) -> list[str]:
-        with self._lock:
+        """Every class observed so far."""
+        with self._lock, _store_errors("classes"):
             return [r[0] for r in self._conn.execute("SELECT cls FROM classes ORDER BY cls")]
 
     def close(self) -> None:
+        """Close the connection."""
         with self._lock:
             self._conn.close()

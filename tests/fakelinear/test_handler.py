@@ -81,7 +81,9 @@ def test_add_workspace_and_reset_keep_keys() -> None:
 
 def test_snapshot_is_json() -> None:
     fake = FakeLinear(workspaces=2)
-    json.dumps(fake.snapshot())
+    snapshot = fake.snapshot()
+    assert json.loads(json.dumps(snapshot)) == snapshot
+    assert len(snapshot["workspaces"]) == 2
 
 
 # ---------------------------------------------------------------- auth

@@ -364,6 +364,8 @@ def test_free_plan_issue_limit(model: Model, clock: VirtualClock) -> None:
 def test_unlimited_plan_has_no_team_limit(ws: Workspace) -> None:
     for n in range(5):
         ws.create_team(f"Team {n}")
+    # ENG plus five more: far past the free plan's 2 teams.
+    assert len(ws.list("Team", include_archived=False)) == 6
 
 
 def test_unknown_plan_rejected(model: Model) -> None:

@@ -214,9 +214,10 @@ def test_loopback_oversized_body_is_cut_at_the_limit() -> None:
 
 
 def test_create_app_is_plain_asgi() -> None:
-    app = create_app(EchoFake())
+    fake = EchoFake()
+    app = create_app(fake)
     assert callable(app)
-    assert app.fake is not None  # type: ignore[attr-defined]
+    assert app.fake is fake  # type: ignore[attr-defined]
 
 
 def test_server_binds_fixed_port_error() -> None:

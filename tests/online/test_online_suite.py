@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import pytest
 
-from fakelinear.testkit.retry import retry_create, retry_search, retry_with_backoff
+from fakelinear.testkit.retry import (
+    RetryExhausted,
+    retry_create,
+    retry_search,
+    retry_with_backoff,
+)
 from fakelinear.testkit.workspace import create_team, iter_pages
 from promoter.linear import NotFoundError, UsageLimitError
 
@@ -104,11 +109,13 @@ def test_issue_archive_unarchive_delete(linear, test_team, guards, clock):
 
     assert call(lambda: linear.issue_delete(issue.id), clock)
     # Trashed: hidden from plain lists, still readable by id with trashed=True (or gone).
+    # retry_search counts "not found" as "not yet", so a gone issue ends in RetryExhausted.
     try:
         trashed = read(lambda: linear.issue(issue.id), clock, lambda i: bool(i.trashed))
         assert trashed.trashed
-    except NotFoundError:
-        pass
+    except RetryExhausted as exhausted:
+        if not isinstance(exhausted.last_error, NotFoundError):
+            raise
     listed = call(lambda: linear.issues(filter={"id": {"eq": issue.id}}), clock)
     assert issue.id not in {i.id for i in listed}
 

@@ -150,3 +150,36 @@ def test_subprocess_entry_point_missing_key(tmp_path) -> None:
     )
     assert proc.returncode == 2
     assert "LINEAR_API_KEY is not set" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("key", ["", "a", "abc", "abcdefgh", "0123456789abcdef", SECRET])
+def test_mask_never_shows_a_key_whole(key: str) -> None:
+    shown = cli.mask(key)
+    assert shown.startswith("…")
+    tail = shown[1:]
+    assert len(tail) <= 6 and len(tail) <= len(key) // 4
+    assert key.endswith(tail)
+    if key:
+        assert tail != key
+    if key == SECRET:
+        assert shown == "…123456"
+
+
+@pytest.mark.parametrize("key", ["clé-secrète", "tab\there"])
+def test_a_key_that_cannot_go_in_a_header_is_a_clear_error(db, monkeypatch, capsys, key) -> None:
+    monkeypatch.setenv("LINEAR_API_KEY", key)
+    assert cli.main(["run", "--store", db, "--team", "ENG", "--threshold", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "LINEAR_API_KEY contains non-ASCII or control characters" in err
+    assert key not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [(["--max-per-run", "0"], "--max-per-run must be >= 1"),
+     (["--circuit-breaker", "-1"], "--circuit-breaker must be >= 0")],
+)
+def test_run_refuses_nonsense_limits(db, fake_client, capsys, extra, needle) -> None:
+    assert cli.main(["run", "--store", db, "--team", "ENG", "--threshold", "3", *extra]) == 2
+    assert needle in capsys.readouterr().err
+    assert fake_client.calls == []

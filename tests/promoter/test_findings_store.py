@@ -224,6 +224,30 @@ def test_release_claim(store: SQLiteFindingStore) -> None:
     assert store.claim(fid, "r2", 100)
 
 
+def test_every_sqlite_failure_is_a_store_error() -> None:
+    """The protocol's error type, so callers (the CLI) report it instead of a traceback."""
+    s = SQLiteFindingStore()
+    s.observe("C", [F("a")])
+    fid = F("a").finding_id
+    s.close()  # any use now raises sqlite3.ProgrammingError underneath
+    calls = {
+        "observe": lambda: s.observe("C", [F("a")]),
+        "fetch_promotable": lambda: s.fetch_promotable("C", 1, 5),
+        "get": lambda: s.get(fid),
+        "claim": lambda: s.claim(fid, "r1", 10),
+        "release_claim": lambda: s.release_claim(fid, "t"),
+        "set_linear_issue_id": lambda: s.set_linear_issue_id(fid, "i"),
+        "list_findings": lambda: s.list_findings(),
+        "classes": lambda: s.classes(),
+    }
+    for name, call in calls.items():
+        try:
+            call()
+        except StoreError:
+            continue
+        pytest.fail(f"{name} on a closed store did not raise StoreError")
+
+
 def test_first_and_last_seen() -> None:
     now = [1.0]
     s = SQLiteFindingStore(now=lambda: now[0])
@@ -235,12 +259,16 @@ def test_first_and_last_seen() -> None:
 
 
 def test_fetch_uses_the_partial_index(store: SQLiteFindingStore) -> None:
-    plan = store._conn.execute(
-        "EXPLAIN QUERY PLAN SELECT finding_id FROM findings WHERE cls = ? AND issue_id IS NULL "
-        "AND last_cycle = ? AND start_cycle <= ? ORDER BY start_cycle LIMIT 5",
-        ("C", 3, 1),
-    ).fetchall()
-    assert "findings_promotable" in " ".join(str(r) for r in plan)
+    """The plan of the query ``fetch_promotable`` really sends (captured, values bound)."""
+    store.observe("C", [F("a")])
+    sent: list[str] = []
+    store._conn.set_trace_callback(sent.append)
+    store.fetch_promotable("C", 1, 5)
+    store._conn.set_trace_callback(None)
+    (query,) = [q for q in sent if "issue_id IS NULL" in q]
+    plan = " ".join(str(r) for r in store._conn.execute("EXPLAIN QUERY PLAN " + query).fetchall())
+    assert "USING INDEX findings_promotable" in plan
+    assert "SCAN f" not in plan and "TEMP B-TREE" not in plan  # no full scan, no sort
 
 
 def test_file_store_persists(tmp_path) -> None:

@@ -15,6 +15,7 @@ from promoter.linear import (
     ForbiddenError,
     GatewayError,
     GraphQLValidationError,
+    InvalidInputError,
     Issue,
     LinearClient,
     LinearError,
@@ -167,7 +168,12 @@ def test_phantom_conflict_is_typed(client):
             GraphQLValidationError,
         ),
         (400, {"errors": [{"message": "Syntax Error: Unexpected <EOF>."}]}, GraphQLValidationError),
-        (200, err("title must be shorter", "invalid input", "INPUT_ERROR", 400), LinearError),
+        (
+            200,
+            err("title must be shorter", "invalid input", "INPUT_ERROR", 400),
+            InvalidInputError,
+        ),
+        (200, err("Something odd", "internal", "SOMETHING_ELSE", 400), LinearError),
     ],
 )
 @respx.mock
@@ -175,6 +181,7 @@ def test_error_classes(client, status, body, cls):
     respx.post(URL).mock(return_value=httpx.Response(status, json=body))
     with pytest.raises(cls) as info:
         client.execute("query { viewer { id } }")
+    assert type(info.value) is cls  # the exact class, not merely some LinearError
     assert info.value.message == body["errors"][0]["message"]
     assert info.value.status == status
 
@@ -361,3 +368,13 @@ def test_async_errors_typed():
 
     with pytest.raises(GatewayError):
         asyncio.run(run())
+
+
+@pytest.mark.parametrize("key", ["lin_api_\ufeffSECRETSECRET123456", "lin_api_SECRET\x01SECRET123456"])
+def test_key_that_cannot_be_a_header_fails_typed_without_the_key(key):
+    # httpx would raise UnicodeEncodeError / LocalProtocolError holding the whole key.
+    with LinearClient(key, url=URL) as c, pytest.raises(AuthenticationError) as info:
+        c.viewer()
+    for text in (str(info.value), repr(info.value)):
+        assert key[:-6] not in text and "lin_api_" not in text
+    assert "…123456" in str(info.value)

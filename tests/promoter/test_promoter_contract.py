@@ -315,6 +315,57 @@ def test_a_finding_claimed_by_another_replica_is_skipped() -> None:
     assert r.skipped_claimed == 1 and client.creates == 0
 
 
+def _steal_claim_during_create(store: FaultyStore, client: FakeClient, link_to: str | None) -> None:
+    """While our create is in flight, another replica takes the (expired) claim and links the
+    finding: to a fresh issue of its own, (``link_to="ours"``) to the very issue we create, or
+    (``link_to="nobody"``) not yet."""
+    real = client.issue_create
+
+    def create(*a, **kw):
+        issue = real(*a, **kw)
+        fid = F("r0").finding_id
+        token = store.claim(fid, "other", 300)
+        assert token is not None  # our claim had expired (claim_ttl=0)
+        if link_to == "ours":
+            assert store.set_linear_issue_id(fid, issue.id, issue.identifier, token)
+        elif link_to == "nobody":
+            pass  # it holds the claim and has not linked yet
+        else:
+            other = client.add_issue("by the other replica")
+            assert store.set_linear_issue_id(fid, other.id, other.identifier, token)
+        return issue
+
+    client.issue_create = create  # type: ignore[method-assign]
+
+
+def test_a_write_back_that_lost_the_claim_is_an_orphan_not_a_link(caplog) -> None:
+    p, store, client, _ = make(claim_ttl=0.0)
+    _steal_claim_during_create(store, client, link_to=None)
+    with caplog.at_level(logging.ERROR):
+        r = p.promote_class(CLS)
+    ours = next(i for i in client.issues_by_id.values() if i.title.startswith("[C]"))
+    assert (r.promoted, r.orphaned, r.skipped_claimed) == (0, 1, 0)
+    assert r.orphans == [(F("r0").finding_id, ours.identifier)]
+    assert store.get(F("r0").finding_id).issue_id != ours.id  # never overwritten
+    assert ours.identifier in caplog.text and "lost the claim" in caplog.text
+
+
+def test_the_write_back_applies_only_under_our_claim() -> None:
+    p, store, client, _ = make(claim_ttl=0.0)
+    _steal_claim_during_create(store, client, link_to="nobody")
+    r = p.promote_class(CLS)
+    assert (r.promoted, r.orphaned) == (0, 1)
+    assert store.get(F("r0").finding_id).issue_id is None  # the claim holder decides
+
+
+def test_a_racing_replica_that_linked_the_same_issue_is_a_skip() -> None:
+    p, store, client, _ = make(mode="idempotent", claim_ttl=0.0)
+    _steal_claim_during_create(store, client, link_to="ours")
+    r = p.promote_class(CLS)
+    assert (r.promoted, r.orphaned, r.skipped_claimed) == (0, 0, 1)
+    assert store.get(F("r0").finding_id).issue_id == issue_uuid(F("r0").finding_id)
+
+
 def test_failed_create_releases_the_claim() -> None:
     p, store, client, _ = make()
     client.fail_creates = [GatewayError(502, True)]
@@ -353,3 +404,9 @@ def test_counters_are_exported_per_class_on_the_given_registry() -> None:
 def test_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError):
         make(mode="yolo")
+
+
+def test_negative_phantom_retries_is_refused() -> None:
+    """With no attempt at all, idempotent mode would skip a finding silently (no api_error)."""
+    with pytest.raises(ValueError, match="phantom_retries"):
+        make(mode="idempotent", phantom_retries=-1)

@@ -130,3 +130,33 @@ def test_dry_run_changes_nothing(env) -> None:
     report = Reconciler(store, client, client.team_id).run(dry_run=True)
     assert len(report.actions) == 2 and report.repairs == 0
     assert store.get(A.finding_id).issue_id is None and not client.relations
+
+
+def test_a_client_without_cursor_pages_is_refused_without_changes(env) -> None:
+    """``iter_issues`` stops quietly at a page without a cursor; fail closed instead."""
+    store, client = env
+    client.add_issue(body(A))
+    client.add_issue(body(A))
+
+    class IterOnly:
+        """Only ``iter_issues`` (and the write methods): truncation would go unseen."""
+
+        def __init__(self, inner: FakeClient) -> None:
+            self.inner = inner
+
+        def iter_issues(self, *a, **kw):
+            return self.inner.iter_issues(*a, **kw)
+
+        def workflow_states(self, team_id: str):
+            return self.inner.workflow_states(team_id)
+
+        def relation_create(self, *a, **kw):
+            return self.inner.relation_create(*a, **kw)
+
+        def issue_update(self, *a, **kw):
+            return self.inner.issue_update(*a, **kw)
+
+    with pytest.raises(ReconcileAborted, match="cursors"):
+        Reconciler(store, IterOnly(client), client.team_id).run()
+    assert not WRITES & set(client.calls)
+    assert store.get(A.finding_id).issue_id is None

@@ -123,6 +123,33 @@ def test_detects_an_uncounted_orphan() -> None:
     assert result.invariants["I2"] == "fail"
 
 
+def test_a_counted_lost_claim_orphan_does_not_hide_an_uncounted_write_back_failure() -> None:
+    b = Builder()
+    b.call(RECHECK, F1, OK, replica=0, run=0)
+    b.call(RECHECK, F1, OK, replica=1, run=1)
+    b.call(CREATE, F1, OK, issue="i1", replica=0, run=0)
+    b.call(WRITE_BACK, F1, OK, issue="i1", replica=0, run=0)
+    b.call(CREATE, F1, OK, issue="i2", replica=1, run=1)
+    b.call(WRITE_BACK, F1, REJECTED, issue="i2", replica=1, run=1)  # lost: counted below
+    b.filed(F2, "i3", run=0, write_back=FAILED)  # failed: NOT counted (the bug to catch)
+    b.run(0, orphaned=0)
+    b.run(1, replica=1, orphaned=1)
+    final = FinalState(issues=[issue("i1", F1, 1), issue("i2", F1, 2), issue("i3", F2, 3)],
+                       links={F1: "i1", F2: None}, leftovers=[])
+    result = check(b.history, final, Truth("reference"))
+    assert kinds(result)["orphan_uncounted"] == 1
+    # Counted as well: nothing to report.
+    b.history.runs[0].counters["orphaned"] = 1
+    assert "orphan_uncounted" not in kinds(check(b.history, final, Truth("reference")))
+
+
+def test_reconciler_write_backs_are_not_promoter_orphans() -> None:
+    b = Builder()
+    b.filed(F1, "i1", run=-1, write_back=FAILED)  # the reconciler's link failed
+    final = FinalState(issues=[issue("i1", F1, 1)], links={F1: None}, leftovers=[])
+    assert "orphan_uncounted" not in kinds(check(b.history, final, Truth("reference")))
+
+
 def test_duplicate_explained_by_commit_then_fail_from_the_journal() -> None:
     b = Builder()
     b.call(CREATE, F1, UNKNOWN)  # the client saw a 502; the fake had committed i1
@@ -138,6 +165,23 @@ def test_duplicate_explained_by_commit_then_fail_from_the_journal() -> None:
     orphan = next(a for a in result.anomalies if a.kind == "orphan")
     assert "commit-then-fail" in orphan.detail
     assert result.invariants["I2"] == "pass"
+
+
+def test_one_commit_then_fail_explains_one_issue_not_two() -> None:
+    b = Builder()
+    b.call(CREATE, F1, UNKNOWN)  # one 502 after the commit: explains exactly one extra issue
+    b.run(0, api_errors=1)
+    b.filed(F1, "i3", run=1)
+    b.run(1)
+    final = FinalState(
+        issues=[issue("i1", F1, 1), issue("i2", F1, 2), issue("i3", F1, 3)], links={F1: "i3"},
+        commit_faults=[CommitFault(7, "gateway_after_commit", F1)], leftovers=[],
+    )
+    result = check(b.history, final, Truth("reference", frozenset({F1})))
+    assert kinds(result) == {"orphan": 2, "duplicate_commit_then_fail": 1, "duplicate_unexplained": 1}
+    causes = sorted(a.detail for a in result.anomalies if a.kind == "orphan")
+    assert causes == ["cause: commit-then-fail", "cause: unknown create"]
+    assert result.invariants["I2"] == "fail"
 
 
 def test_an_issue_nobody_created_is_unexplained() -> None:
@@ -168,7 +212,7 @@ def test_detects_two_replicas_racing_without_a_claim() -> None:
     b.call(CREATE, F1, OK, issue="i2", replica=1, run=1)
     b.call(WRITE_BACK, F1, REJECTED, issue="i2", replica=1, run=1)
     b.run(0)
-    b.run(1, replica=1)
+    b.run(1, replica=1, orphaned=1)  # the promoter counts a lost write-back
     final = FinalState(issues=[issue("i1", F1, 1), issue("i2", F1, 2)], links={F1: "i1"}, leftovers=[])
     result = check(b.history, final, Truth("reference", frozenset({F1})))
     assert kinds(result) == {"orphan": 1, "duplicate_race": 1}

@@ -34,3 +34,17 @@ def test_pytest_collects_one_item_per_mode() -> None:
     assert len(items) == expected
     assert "scenarios/window_cap.toml::reference" in items
     assert "scenarios/window_cap.toml::idempotent" in items
+
+
+def test_a_failing_scenario_item_reports_the_seed_and_the_replay_command() -> None:
+    from scenarios.loader import loads
+    from scenarios.pytest_collect import _report
+    from scenarios.runner import run_scenario
+
+    spec = loads("[scenario]\nseed = 4\ncycles = 3\n[[store_faults]]\ncycle = 1\n"
+                 "kind = 'write_back_fail'\n", path="scenarios/failing.toml")
+    run = run_scenario(spec, "reference")  # an orphan and its duplicate, none expected
+    assert not run.ok
+    text = _report(run)
+    assert "reference: FAILED (seed 4)" in text
+    assert "seed 4; replay with:\n  python -m scenarios run scenarios/failing.toml --seed 4 --mode reference" in text

@@ -45,3 +45,14 @@ def test_metric_bounds() -> None:
     assert "expected orphan >= 1, got 0" in failures
     assert "expected duplicates <= 2, got 3" in failures
     assert "unknown metric 'nonsense' in at_most" in failures
+
+
+def test_every_anomaly_kind_is_a_metric_even_when_none_was_found() -> None:
+    from scenarios.spec import ANOMALY_KINDS
+
+    clean = result()
+    assert evaluate(clean, Expectation(invariants=(), at_most=dict.fromkeys(ANOMALY_KINDS, 0))) == []
+    found = result("false_link", "left_behind")
+    failures = evaluate(found, Expectation(invariants=(), allowed=ANOMALY_KINDS,
+                                           at_most={"false_link": 0, "left_behind": 0}))
+    assert failures == ["expected false_link <= 0, got 1", "expected left_behind <= 0, got 1"]

@@ -40,7 +40,17 @@ def test_soak_prints_what_it_checked() -> None:
     text = out.getvalue()
     assert re.search(r"idempotent mode: [1-9]\d* schedules, \d+ steps checked", text), text
     assert "anomalies found: none" in text
+    # The replay command reproduces the same exploration: seed, budget and mode.
+    assert "replay: python -m scenarios soak --seed 1 --examples 2 --steps 6 --mode idempotent" in text
     out = io.StringIO()
     assert soak(examples=2, steps=6, seed=1, modes=("reference",), as_json=True, out=out) == 0
     doc = json.loads(out.getvalue())
     assert doc["modes"]["reference"]["schedules"] >= 1 and doc["seed"] == 1
+
+
+def test_soak_refuses_an_empty_budget(capsys) -> None:
+    from scenarios.cli import main
+
+    assert main(["soak", "--examples", "0"], out=io.StringIO()) == 2
+    assert main(["soak", "--steps", "0"], out=io.StringIO()) == 2
+    assert "--examples and --steps must be >= 1" in capsys.readouterr().err

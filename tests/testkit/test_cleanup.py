@@ -115,6 +115,7 @@ def test_all_wipes(seeded):
         not after["issues"]
         and not after["projects"]
         and not after["documents"]
+        and not after["labels"]
         and not after["teams"]
     )
 
@@ -143,6 +144,19 @@ def test_per_kind_failures_are_reported_not_fatal(seeded, monkeypatch):
     report = cleanup_workspace(client, clock=clock)
     assert not report.ok and len(report.failures["labels"]) == 2
     assert {r.id for r in report.removed["teams"]} == gone["teams"]  # later kinds still ran
+
+
+def test_an_unexpected_error_in_one_kind_is_reported_not_fatal(seeded, monkeypatch):
+    fake, client, clock, before, keep, gone = seeded
+
+    def broken(**kw):
+        raise KeyError("boom")  # not a LinearError: a bug or an odd answer while listing
+
+    monkeypatch.setattr(client, "documents", broken)
+    report = cleanup_workspace(client, clock=clock)
+    assert report.failures["documents"] and "KeyError" in report.failures["documents"][0]
+    assert {r.id for r in report.removed["projects"]} == gone["projects"]
+    assert {r.id for r in report.removed["teams"]} == gone["teams"]
 
 
 def run_cli(fake, tokens, **kw):
@@ -205,14 +219,19 @@ def test_cleanup_zombies_once_per_process_and_only_old_ones():
         client = LinearClient(fake.tokens[0], url=FAKE_URL)
         team = client.team_create("Real", key="REAL")
         old = client.issue_create(team.id, "[test] issue old")
+        old_label = client.label_create("[test] label old")
         clock.advance(2 * 3600)
         young = client.issue_create(team.id, "[test] issue young")
+        young_label = client.label_create("[test] label young")  # a live run's, maybe
         clock.advance(60)
         workspace._reset_zombie_flag()
         try:
             report = workspace.cleanup_zombies(client, clock=clock)
             assert {r.id for r in report.removed["issues"]} == {old.id}
+            assert {r.id for r in report.removed["labels"]} == {old_label.id}
             assert workspace.cleanup_zombies(client, clock=clock) is None
             assert client.issue(young.id).id == young.id
+            labels = {x.id for x in workspace.iter_pages(client.labels, clock)}
+            assert young_label.id in labels and old_label.id not in labels
         finally:
             workspace._reset_zombie_flag()

@@ -28,15 +28,20 @@ def test_fixtures(linear, test_team, guards, unique_name, clock, fake):
 
 def test_fails_on_purpose(linear):
     assert False, "boom"
+
+def test_fails_on_purpose_without_the_client(test_team):
+    assert False, "boom too"
 """
 
 
-def test_fake_mode_fixtures_and_replay_line(pytester, monkeypatch):
+def test_fake_mode_fixtures_and_replay_line(pytester):
     pytester.makepyfile(test_suite=SUITE)
     result = pytester.runpytest_subprocess(
         "--fault-profile", "linear-observed", "--fault-seed", "42"
     )
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=1, failed=2)
+    # Every failing test that used a harness fixture carries the replay line, not only `linear`.
+    assert result.stdout.str().count("replay with: --linear=fake") == 2
     result.stdout.fnmatch_lines(
         ["*fakelinear: --linear=fake --fault-profile linear-observed --fault-seed 42*"]
     )

@@ -71,6 +71,34 @@ def test_sticky_conflicts_exhaust_the_full_schedule_fast(offline):
     assert time.perf_counter() - start_real < 1.0
 
 
+def test_create_sleeps_the_exact_schedule_before_each_attempt():
+    clock = VirtualClock()
+    times: list[float] = []
+
+    def fn(name):
+        times.append(clock.now())
+        raise ConflictOnInsertError("conflict on insert of Issue", "Issue")
+
+    with pytest.raises(RetryExhausted):
+        retry_create(fn, "[test] issue 00000000", clock=clock)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) == 15 and [0.0, *gaps] == [0, 2, 5, 10, 20, 30] + [60] * 9
+
+
+def test_create_never_mutates_a_name_without_the_test_prefix():
+    clock = VirtualClock()
+    names: list[str] = []
+
+    def fn(name):
+        names.append(name)
+        if len(names) < 3:
+            raise GatewayError(502, True)
+        return name
+
+    _, used = retry_create(fn, "Real issue title", clock=clock)
+    assert names == ["Real issue title"] * 3 and used == "Real issue title"
+
+
 def test_gateway_errors_are_retried(offline):
     offline.fake.faults.gateway_error(502, times=2, on="issueCreate")
     names: list[str] = []
@@ -82,10 +110,7 @@ def test_commit_then_fail_retry_gets_its_own_name(offline):
     offline.fake.faults.gateway_error(502, after_commit=True, times=1, on="issueCreate")
     names: list[str] = []
     issue, used = retry_create(create_issue(offline, names), kind="issue", clock=offline.clock)
-    titles = {
-        i.title
-        for i in offline.client.iter_issues(filter={"team": {"id": {"eq": offline.team.id}}})
-    }
+    assert len(names) == 2 and used == names[1] == issue.title
     offline.clock.advance(60)  # past the read lag, if any
     titles = {
         i.title

@@ -13,6 +13,7 @@ from fakelinear.testkit.tokens import (
     load_tokens,
     mask,
     parse_tokens,
+    pick_token,
     test_token,
     worker_index,
 )
@@ -102,3 +103,34 @@ def test_non_utf8_file_is_a_clear_error(tmp_path):
     f.write_bytes(b"\xff\xfeabc;def\n")
     with pytest.raises(NoTestTokenError, match="UTF-8"):
         load_tokens({}, f)
+
+
+def test_byte_order_mark_does_not_hide_a_comment(tmp_path):
+    # Windows editors save UTF-8 with a BOM; the first line is still a comment line.
+    f = tmp_path / "pool"
+    f.write_bytes("# pool; for CI\ntok_a;tok_b\n".encode("utf-8-sig"))
+    assert load_tokens({}, f) == ["tok_a", "tok_b"]
+
+
+def test_pick_token_logs_masked_workspace(caplog):
+    pool = ["tokenAAAAAA111111", "tokenBBBBBB222222", "tokenCCCCCC333333"]
+    with caplog.at_level(logging.INFO, logger="fakelinear.testkit"):
+        assert pick_token(pool, {"PYTEST_XDIST_WORKER": "gw4"}) == (1, pool[1])
+    assert [r.getMessage() for r in caplog.records] == ["using workspace 2/3 (token …222222)"]
+    with pytest.raises(ValueError, match="empty"):
+        pick_token([])
+
+
+def test_backend_repr_never_shows_a_token():
+    from fakelinear.clock import RealClock
+    from fakelinear.testkit.backends import Backend, HttpFake
+
+    pool = ["lin_api_SECRETSECRET111111", "lin_api_SECRETSECRET222222"]
+    backend = Backend("online", "https://x/graphql", pool, pool[1], RealClock(), 0, "calm")
+    fake = HttpFake("http://127.0.0.1:1", pool)
+    try:
+        for text in (repr(backend), repr(fake), backend.describe()):
+            assert "SECRET" not in text
+        assert "…222222" in backend.describe()
+    finally:
+        fake.close()
