@@ -1,12 +1,13 @@
 """A small promoter run in its own process, for the kill test (``python -m`` this module).
 
     python -m tests.reliability.promoter_driver --url URL --store sqlite:///F --team TEAM_ID
-        --cls C --mode idempotent|reference [--kill-after-create N] [--claim-ttl S]
+        --cls C --mode idempotent|reference [--kill-after-create N] [--claim-ttl S] [--later S]
 
 The API key comes from ``LINEAR_API_KEY``. With ``--kill-after-create N`` the client wrapper
 sends SIGKILL to this very process right after the N-th ``issue_create`` returns: the issue
 exists in Linear, the write-back to the store never happens. Prints one JSON line with the
-run's counters otherwise.
+run's counters otherwise. ``--later S`` runs as if S seconds had passed (the store's clock is
+shifted), so a test can let a dead run's claim expire without waiting for it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import json
 import os
 import signal
 import sys
+import time
 from typing import Any
 
 from promoter.linear.client import LinearClient
 from promoter.promoter import LinearPromoter
-from promoter.store.url import open_store
+from promoter.store.sqlite import SQLiteFindingStore
 
 
 class KillAfterCreate:
@@ -47,8 +49,6 @@ class _NoWaitClock:
     """Settle delays are irrelevant against a calm loopback fake: time passes, no sleeping."""
 
     def __init__(self) -> None:
-        import time
-
         self._now = time.time()
 
     def now(self) -> float:
@@ -68,9 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mode", choices=("reference", "idempotent"), required=True)
     p.add_argument("--kill-after-create", type=int, default=None)
     p.add_argument("--claim-ttl", type=float, default=300.0)
+    p.add_argument("--later", type=float, default=0.0)
     args = p.parse_args(argv)
+    if not args.store.startswith("sqlite:///"):
+        p.error("--store must be sqlite:///PATH")
     client = LinearClient(os.environ["LINEAR_API_KEY"], url=args.url)
-    store = open_store(args.store)
+    store = SQLiteFindingStore(
+        args.store.removeprefix("sqlite:///"), now=lambda: time.time() + args.later
+    )
     try:
         promoter = LinearPromoter(
             store,

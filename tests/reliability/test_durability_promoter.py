@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -27,12 +26,15 @@ from promoter.store.sqlite import SQLiteFindingStore
 
 ROOT = Path(__file__).resolve().parents[2]
 FINDINGS = 3
-CLAIM_TTL = 0.3
+CLAIM_TTL = 60.0  # long: only the shifted clock of the next run lets the claim expire
 
 
-def _driver(url: str, token: str, store: str, team: str, mode: str, kill: int | None = None) -> subprocess.CompletedProcess[str]:
+def _driver(
+    url: str, token: str, store: str, team: str, mode: str, kill: int | None = None, later: float = 0.0
+) -> subprocess.CompletedProcess[str]:
     args = [sys.executable, "-m", "tests.reliability.promoter_driver", "--url", url, "--store", store,
-            "--team", team, "--cls", "lint", "--mode", mode, "--claim-ttl", str(CLAIM_TTL)]
+            "--team", team, "--cls", "lint", "--mode", mode, "--claim-ttl", str(CLAIM_TTL),
+            "--later", str(later)]
     if kill is not None:
         args += ["--kill-after-create", str(kill)]
     env = {**os.environ, "LINEAR_API_KEY": token, "PYTHONPATH": str(ROOT)}
@@ -62,10 +64,8 @@ def test_kill_between_create_and_write_back_loses_nothing(tmp_path: Path, mode: 
         assert all(store.get(fid).issue_id is None for fid in fids)  # ... the write-back did not
         store.close()
 
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < CLAIM_TTL + 0.2:  # bounded: let the dead run's claim expire
-            time.sleep(0.05)
-        second = _driver(url, token, f"sqlite:///{db}", team_id, mode)
+        # The next run comes after the dead run's claim expired (its store clock is shifted).
+        second = _driver(url, token, f"sqlite:///{db}", team_id, mode, later=CLAIM_TTL + 1)
         assert second.returncode == 0, second.stderr[-1500:]
 
         store = SQLiteFindingStore(str(db))
