@@ -49,6 +49,7 @@ from graphql.type import is_input_type, is_non_null_type
 from graphql.utilities import coerce_input_value, type_from_ast, value_from_ast
 
 from fakelinear.api import errors as E
+from fakelinear.api.budget import RequestBudget
 from fakelinear.api.resolvers import Ctx, attach, default_resolver, snake
 from fakelinear.api.visibility import ALWAYS_VISIBLE, Visibility
 from fakelinear.clock import iso
@@ -576,9 +577,12 @@ class GraphQLApi:
         workspace: Workspace,
         variables: dict[str, Any] | None = None,
         visibility: Visibility = ALWAYS_VISIBLE,
+        *,
+        budget: RequestBudget | None = None,
     ) -> ExecutionOutcome:
         """Run ``prepared`` against ``workspace``. Never raises for request problems: bad
-        variables give HTTP 400, resolver errors give Linear errors with HTTP 200."""
+        variables give HTTP 400, resolver errors give Linear errors with HTTP 200.
+        ``budget`` (optional) bounds execution time and result size; connections charge it."""
         if variables is not None and not isinstance(variables, dict):
             return ExecutionOutcome(
                 {"errors": [E.validation_error("Variables must be a JSON object.",
@@ -592,7 +596,7 @@ class GraphQLApi:
                 prepared.document,
                 variable_values=variables,
                 operation_name=prepared.operation_name,
-                context_value=Ctx(workspace, visibility),
+                context_value=Ctx(workspace, visibility, budget=budget),
                 field_resolver=default_resolver,
                 execution_context_class=prepared.context_class,
             )

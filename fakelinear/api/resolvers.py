@@ -13,6 +13,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo, GraphQLSchema
 
+from fakelinear.api.budget import RequestBudget
 from fakelinear.api.connections import check_page_args, order, paginate
 from fakelinear.api.filters import matches
 from fakelinear.api.visibility import Visibility
@@ -39,6 +40,7 @@ class Ctx:
     workspace: Workspace
     visibility: Visibility
     extra: dict[str, Any] = field(default_factory=dict)
+    budget: RequestBudget | None = None
 
 
 def default_resolver(source: Any, info: GraphQLResolveInfo, **_args: Any) -> Any:
@@ -67,11 +69,14 @@ def _connection(
     check_page_args(args.get("first"), args.get("last"))
     ws = ctx.workspace
     out = _visible(ctx, kind, items, args, purpose)
-    return paginate(
+    page = paginate(
         order(out, args.get("orderBy")), first=args.get("first"), after=args.get("after"),
         last=args.get("last"), before=args.get("before"), order_by=args.get("orderBy"),
         lookup=ws.find, ordered=True,
     )
+    if ctx.budget is not None:
+        ctx.budget.charge(len(page["nodes"]))
+    return page
 
 
 def _visible(ctx: Ctx, kind: str, items: list[Any], args: dict[str, Any], purpose: str) -> list[Any]:
@@ -153,6 +158,8 @@ def resolve_search_issues(_root: Any, info: GraphQLResolveInfo, term: str, **arg
         last=args.get("last"), before=args.get("before"), order_by=args.get("orderBy"),
         lookup=ws.find, ordered=True,
     )
+    if ctx.budget is not None:
+        ctx.budget.charge(len(conn["nodes"]))
     conn["totalCount"] = float(len(visible))
     return conn
 

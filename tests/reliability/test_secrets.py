@@ -42,7 +42,8 @@ MARKER = "SeCrEtMaRkEr"
 def _marked_fake(tmp_path: Path) -> tuple[FakeLinear, list[str]]:
     """A fake whose two API keys contain MARKER (state file written, keys swapped, reloaded)."""
     state = tmp_path / "state.json"
-    FakeLinear(seed=31, clock=VirtualClock(), workspaces=2, state_file=state)
+    with FakeLinear(seed=31, clock=VirtualClock(), workspaces=2, state_file=state):
+        pass  # writes the file, then lets go of its lock
     data = json.loads(state.read_text())
     marked = [f"lin_api_{MARKER}{n}x{'q' * 20}{n}ab{n}cd" for n in range(len(data["keys"]))]
     data["keys"] = [[tok, ws] for tok, (_, ws) in zip(marked, data["keys"], strict=True)]
