@@ -8,7 +8,8 @@ Checks run in this order, each refusing with Linear's error shape::
             durable commit)
 
 Parsing, validation and complexity are pure and run *outside* the fake's lock, so a large
-document delays only its own client; the lock is held for the part that reads or changes
+document delays only its own client (a large one over the complexity limit is refused from
+its syntax tree, before validation, which costs several times the parse); the lock is held for the part that reads or changes
 state (the engine's decisions, execution, the journal, the state file), and execution is
 bounded by a :class:`~fakelinear.api.budget.RequestBudget`.
 
@@ -29,7 +30,7 @@ from typing import Any, Protocol
 from fakelinear.api import errors as api_errors
 from fakelinear.api.errors import GraphQLRequestError
 from fakelinear.auth import presented_key
-from fakelinear.faults.complexity import query_complexity
+from fakelinear.faults.complexity import query_complexity, text_complexity
 from fakelinear.faults.context import RequestContext, mask_key
 from fakelinear.http import Request, Response
 
@@ -37,6 +38,8 @@ __all__ = ["EndpointHost", "Refusal", "handle_graphql", "json_response"]
 
 _JSON_CT = re.compile(r"^application/(?:[a-z0-9.+-]*\+)?json\s*(?:;.*)?$", re.IGNORECASE)
 _JSON_HEADERS = {"content-type": "application/json; charset=utf-8"}
+#: Documents at least this long get their complexity checked before validation.
+LARGE_DOCUMENT_CHARS = 16 * 1024
 
 
 class EndpointHost(Protocol):
@@ -44,6 +47,7 @@ class EndpointHost(Protocol):
 
     lock: threading.RLock
     max_body_bytes: int
+    max_complexity: int
 
     @property
     def api(self) -> Any: ...  # noqa: D102
@@ -208,6 +212,18 @@ def _prepare(host: EndpointHost, query: str, operation_name: str | None) -> tupl
         return None, exc
 
 
+def _large_document_cost(
+    schema: Any, query: str, operation_name: str | None, variables: dict[str, Any] | None
+) -> int | None:
+    """The complexity of a large document from its syntax, before validation (which costs
+    several times the parse), so a huge document over the limit is refused unvalidated.
+    None for small documents (prepare's cache makes them cheap) and for texts that do not
+    parse (prepare reports those)."""
+    if len(query) < LARGE_DOCUMENT_CHARS:
+        return None
+    return text_complexity(schema, query, operation_name, variables)
+
+
 def handle_graphql(host: EndpointHost, request: Request) -> Response:
     """Answer one request to ``/graphql`` (the caller turns unexpected exceptions into 500)."""
     checked = _precheck(host, request)
@@ -217,13 +233,18 @@ def handle_graphql(host: EndpointHost, request: Request) -> Response:
         return checked.response()
     key, query, variables, operation_name = checked
     # Pure work, outside the lock: parse + validate (cached), complexity, the body hash.
-    prepared, refused = _prepare(host, query, operation_name)
+    schema = getattr(host.api, "schema", None)
+    early_cost = _large_document_cost(schema, query, operation_name, variables)
+    if early_cost is not None and early_cost > host.max_complexity:
+        prepared, refused = None, None  # refused for its cost below, never validated
+    else:
+        prepared, refused = _prepare(host, query, operation_name)
     client_id = (request.headers.get("x-fake-client-id") or "")[:64] or None
     ctx = RequestContext.build(key, None, prepared, query, variables, client_id=client_id)
     if prepared is not None:
-        ctx.complexity = query_complexity(
-            getattr(host.api, "schema", None), prepared.document, prepared.operation_name, variables
-        )
+        ctx.complexity = query_complexity(schema, prepared.document, prepared.operation_name, variables)
+    elif early_cost is not None:
+        ctx.complexity = early_cost
     with host.lock:
         workspace_id = host.workspace_id_for_key(key)
         if workspace_id is None:  # the key went away meanwhile (reset)

@@ -539,6 +539,12 @@ class FakeLinear:
 
         saved = parse_state(json.loads(self._durable), self.state_file or "state")
         core = self._core
+        # A fresh Rng: the failed write may have started id/content streams the file does
+        # not know (the engine's decisions are derived, not streamed: any Rng of this seed
+        # gives the same ones).
+        core.rng = Rng(self.seed)
+        if hasattr(core.engine, "rng"):
+            core.engine.rng = core.rng
         core.model = Model.restore(saved.model, core.rng, self.clock)
         core.tokens = [key for key, _ in saved.keys]
         core.key_to_ws = dict(saved.keys)

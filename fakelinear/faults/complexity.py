@@ -33,6 +33,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
@@ -42,6 +43,7 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
     get_named_type,
+    parse,
 )
 from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef
 
@@ -52,6 +54,7 @@ __all__ = [
     "MAX_QUERY_COMPLEXITY",
     "estimate",
     "query_complexity",
+    "text_complexity",
     "too_complex_error",
 ]
 
@@ -274,6 +277,44 @@ def query_complexity(
     """Linear's complexity of the operation ``operation_name`` in ``document`` (validated
     against ``schema``), with the page sizes ``variables`` give; an integer >= 1."""
     cost = _plan(schema, document, operation_name)
+    if not cost.terms:
+        return _points(cost.const)
+    try:
+        return _points(_evaluate(cost, variables or {}, {}))
+    except RecursionError:
+        return _points(_CAP)
+
+
+# (id(schema), query text, operation name) -> (schema, compiled cost or None if unparsable).
+# Compiled costs are small (constants folded), so keeping them per text is cheap even for
+# documents whose syntax tree is large.
+_by_text: dict[tuple[int, str, str | None], tuple[Any, _Cost | None]] = {}
+
+
+def text_complexity(
+    schema: GraphQLSchema | None,
+    query: str,
+    operation_name: str | None = None,
+    variables: dict[str, Any] | None = None,
+) -> int | None:
+    """Like :func:`query_complexity` for a query text that has not been validated (a large
+    document is refused before validation, which costs several times the parse); None when
+    the text does not parse. Compiled once per text."""
+    key = (id(schema), query, operation_name)
+    hit = _by_text.get(key)
+    if hit is not None and hit[0] is schema:
+        cost = hit[1]
+    else:
+        try:
+            document = parse(query, no_location=True)
+            cost = _compile(schema, document, operation_name)
+        except (GraphQLError, RecursionError):
+            cost = None
+        if len(_by_text) >= _CACHE_LIMIT // 16:
+            _by_text.clear()
+        _by_text[key] = (schema, cost)
+    if cost is None:
+        return None
     if not cost.terms:
         return _points(cost.const)
     try:
