@@ -9,6 +9,7 @@ checks the journal and the final state (``/_fake/journal``, ``/_fake/state``).
 
     .venv/bin/python -m benchmarks.bench_load [--clients 8 32] [--profiles calm linear-observed]
         [--requests 60] [--workspaces 4] [--seed 7] [--max-seconds 60]
+        [--baseline-src DIR --rounds 3]   # alternate with the server code in DIR; medians
 
 The server runs as a separate ``fakelinear serve`` process (its own interpreter, so clients
 and server do not share a GIL). Tokens go through a 0600 pool file, never to stdout.
@@ -21,6 +22,7 @@ import contextlib
 import os
 import random
 import ssl
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -183,9 +185,13 @@ def _read_first_line(process: subprocess.Popen[str], timeout: float) -> str:
 
 
 def serve_subprocess(
-    *args: str, tmpdir: str | os.PathLike[str] | None = None, startup_timeout: float = 30.0
+    *args: str,
+    tmpdir: str | os.PathLike[str] | None = None,
+    startup_timeout: float = 30.0,
+    src: str | os.PathLike[str] | None = None,
 ) -> ServerProcess:
-    """Start ``fakelinear serve --host 127.0.0.1 --port 0 ARGS`` and wait for its URL."""
+    """Start ``fakelinear serve --host 127.0.0.1 --port 0 ARGS`` and wait for its URL.
+    ``src`` runs the server from another source tree (a baseline to compare with)."""
     from fakelinear.testkit.tokens import parse_tokens
 
     directory = Path(tmpdir) if tmpdir is not None else Path(tempfile.mkdtemp(prefix="fl-load-"))
@@ -203,8 +209,10 @@ def serve_subprocess(
         str(tokens_file),
         *args,
     ]
+    env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else None
     process = subprocess.Popen(  # noqa: S603 - our interpreter, our CLI
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        cwd=str(src) if src is not None else None,
     )
     base_url = _read_first_line(process, startup_timeout)
     if not base_url.startswith("http://127.0.0.1:"):
@@ -219,10 +227,10 @@ def serve_subprocess(
 
 
 @contextlib.contextmanager
-def running_server(*args: str) -> Iterator[ServerProcess]:
+def running_server(*args: str, src: str | os.PathLike[str] | None = None) -> Iterator[ServerProcess]:
     """``serve_subprocess`` as a context manager (always stopped)."""
     with tempfile.TemporaryDirectory(prefix="fl-load-") as tmp:
-        server = serve_subprocess(*args, tmpdir=tmp)
+        server = serve_subprocess(*args, tmpdir=tmp, src=src)
         try:
             yield server
         finally:
@@ -473,8 +481,9 @@ def run_against(
     return LoadResult(config, acks, seconds, check)
 
 
-def run_load(config: LoadConfig) -> LoadResult:
-    """Start ``fakelinear serve`` with the config's profile and seed, drive it, stop it."""
+def run_load(config: LoadConfig, src: str | os.PathLike[str] | None = None) -> LoadResult:
+    """Start ``fakelinear serve`` with the config's profile and seed (from the source tree
+    ``src`` when given), drive it, stop it."""
     with running_server(
         "--workspaces",
         str(config.workspaces),
@@ -482,8 +491,40 @@ def run_load(config: LoadConfig) -> LoadResult:
         config.profile,
         "--seed",
         str(config.seed),
+        src=src,
     ) as server:
         return run_against(server.base_url, server.tokens, config)
+
+
+def _compare(configs: list[LoadConfig], baseline_src: str, rounds: int) -> int:
+    """Each cell ``rounds`` times, baseline and current alternating; medians and ratios."""
+    failed = 0
+    for config in configs:
+        runs: dict[str, list[LoadResult]] = {"baseline": [], "current": []}
+        for _ in range(rounds):
+            for side, src in (("baseline", baseline_src), ("current", None)):
+                result = run_load(config, src)
+                runs[side].append(result)
+                if not result.check.ok:
+                    failed += 1
+                    print(f"{side}: {result.check.summary()}")
+        med = {
+            side: (
+                statistics.median(r.requests_per_second for r in results),
+                statistics.median(r.latency_ms(0.50) for r in results),
+                statistics.median(r.latency_ms(0.99) for r in results),
+            )
+            for side, results in runs.items()
+        }
+        (b_rps, b50, b99), (c_rps, c50, c99) = med["baseline"], med["current"]
+        print(
+            f"{config.profile:>15} clients={config.clients:>2} medians of {rounds}: "
+            f"baseline {b_rps:6.1f} req/s p50 {b50:6.1f} p99 {b99:6.1f} ms | "
+            f"current {c_rps:6.1f} req/s p50 {c50:6.1f} p99 {c99:6.1f} ms | "
+            f"throughput {c_rps / b_rps:4.2f}x, p99 {c99 / b99:4.2f}x",
+            flush=True,
+        )
+    return 1 if failed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -495,11 +536,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workspaces", type=int, default=4)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--max-seconds", type=float, default=60.0)
+    parser.add_argument("--baseline-src", default=None, help="compare with the server code in this source tree")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per side when comparing")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if any(c < 1 or c > 256 for c in args.clients) or args.requests < 1 or args.workspaces < 1:
         parser.error("clients must be 1..256, requests and workspaces >= 1")
     failed = 0
     print(f"loopback load, {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    if args.baseline_src:
+        configs = [
+            LoadConfig(clients=c, requests_per_client=args.requests, workspaces=args.workspaces,
+                       profile=p, seed=args.seed, max_seconds=args.max_seconds)
+            for p in args.profiles for c in args.clients
+        ]
+        return _compare(configs, args.baseline_src, max(1, args.rounds))
     for profile in args.profiles:
         for clients in args.clients:
             config = LoadConfig(

@@ -246,7 +246,9 @@ def _page_size(page: _Page, variables: dict[str, Any]) -> int:
         return page
     name, fallback = page
     value = variables.get(name)
-    if isinstance(value, int) and not isinstance(value, bool):
+    # Only what the executor will accept (an Int is 32-bit); anything else it refuses with
+    # BAD_USER_INPUT, which says more than "too complex" would.
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31:
         return max(0, value)
     return fallback
 

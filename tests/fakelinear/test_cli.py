@@ -73,6 +73,22 @@ def serve(*args: str, workspaces: int = 1) -> Iterator[Serve]:
                 proc.wait()
 
 
+@pytest.fixture(autouse=True)
+def _never_serve_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``main([...])`` calls here must refuse before serving: if one starts a server, fail at
+    once instead of blocking the suite (servers in these tests run as subprocesses)."""
+    import uvicorn
+
+    run = uvicorn.Server.run
+
+    def refuse(self: uvicorn.Server, *args: object, **kwargs: object) -> None:
+        if threading.current_thread() is threading.main_thread():  # main() serves here
+            raise AssertionError("fakelinear serve started a server where it should have refused")
+        run(self, *args, **kwargs)  # ServerThread (the demo) serves from its own thread
+
+    monkeypatch.setattr(uvicorn.Server, "run", refuse)
+
+
 def gql(base_url: str, token: str, query: str, variables: dict | None = None) -> httpx.Response:
     return httpx.post(base_url + "/graphql", json={"query": query, "variables": variables or {}}, headers={"Authorization": token}, timeout=10)
 

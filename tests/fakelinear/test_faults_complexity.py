@@ -51,6 +51,7 @@ def test_page_sizes_from_variables_and_their_defaults() -> None:
     assert cost(q, {}) == 61  # absent: the default page of 50
     assert cost(q, {"n": None}) == 61
     assert cost(q, {"n": True}) == 61  # not an Int: the executor refuses it; cost as default
+    assert cost(q, {"n": 2**31}) == 61  # not a 32-bit Int either
     with_default = "query Q($n: Int = 5) { issues(first: $n) { nodes { id title } } }"
     assert cost(with_default, {}) == 7
     assert cost(with_default, {"n": 20}) == 25

@@ -80,7 +80,12 @@ def test_damaged_files_are_a_one_line_error_naming_the_problem(tmp_path: Path) -
         assert not isinstance(again.value, StateFileInUse)
 
 
-def test_the_cli_reports_a_damaged_file_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_reports_a_damaged_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn.Server, "run", lambda *a, **k: pytest.fail("served a damaged state file"))
     path = tmp_path / "state.json"
     path.write_text('{"format": "fakelinear-state/1", "seed": 0, "clock": 0, "keys": [], "model": null}')
     assert main(["serve", "--state", str(path)]) == 2
