@@ -601,6 +601,8 @@ class FakeLinear:
             return outcome
 
         response = self._engine.process(ctx, execute)
+        # Committed changes are news for observers (webhooks); nobody listens yet.
+        workspace.drain_changes()
         if committed:
             self._persist_if_durable()
         return response
