@@ -296,7 +296,7 @@ class JournalView(JournalQueries):
     moves the mark to now; the journal itself keeps everything."""
 
     def __init__(self, journal: Journal, since: int = 0) -> None:
-        self.journal = journal
+        self._journal = journal
         self.since = since
 
     def entries(
@@ -308,11 +308,11 @@ class JournalView(JournalQueries):
         status: int | None = None,
     ) -> list[JournalEntry]:
         """Entries after the mark matching every given filter."""
-        return self.journal.entries(operation, decision, committed, workspace_id, status, since=self.since)
+        return self._journal.entries(operation, decision, committed, workspace_id, status, since=self.since)
 
     def clear(self) -> None:
         """Hide every entry so far from this view (the journal keeps them)."""
-        self.since = self.journal.last_seq
+        self.since = self._journal.last_seq
 
     def __repr__(self) -> str:
         return f"JournalView(since={self.since}, entries={len(self)})"
