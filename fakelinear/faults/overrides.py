@@ -152,11 +152,6 @@ class FaultOverrides(FaultOverridesBase):
         self._config = config
 
     @property
-    def config(self) -> FaultConfig:
-        """The configuration this handle changes (the one owner)."""
-        return self._config
-
-    @property
     def plan(self) -> FaultPlan:
         """The plan in force (configured plan + overrides); a copy."""
         return self._config.plan.copy()

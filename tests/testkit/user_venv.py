@@ -53,7 +53,7 @@ def user_venv() -> Path:
     cache = Path(os.environ.get("FAKELINEAR_TEST_CACHE", Path.home() / ".cache" / "fakelinear-tests"))
     cache.mkdir(parents=True, exist_ok=True)
     deps_key = hashlib.sha256(
-        ((ROOT / "pyproject.toml").read_bytes() + repr((sys.version_info[:2], USER_DEPS)).encode())
+        (ROOT / "pyproject.toml").read_bytes() + repr((sys.version_info[:2], USER_DEPS)).encode()
     ).hexdigest()[:12]
     venv = cache / f"user-venv-{deps_key}"
     python = venv / "bin" / "python"
