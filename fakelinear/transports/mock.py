@@ -151,7 +151,9 @@ class LinearRouter(respx.MockRouter):
 
 def _claims(router: respx.Router, request: httpx.Request) -> bool:
     """True when one of ``router``'s routes matches ``request`` (pattern only: no side
-    effect runs and nothing is recorded)."""
+    effect runs and nothing is recorded), or ``router`` is another fake's for that URL."""
+    if isinstance(router, LinearRouter):
+        return router.is_linear(request)
     for route in router.routes:
         pattern = route.pattern
         if not pattern or pattern.match(request):

@@ -288,3 +288,12 @@ def test_requests_clients_are_intercepted_and_other_hosts_pass() -> None:
             with pytest.raises(exc):
                 requests.post("https://api.linear.app/graphql", json={}, timeout=5)
     assert len(inner.requests) == 1 and len(fake.requests) == 4
+
+
+def test_nested_mock_linear_wins_for_its_own_requests() -> None:
+    outer, inner = EchoFake(), EchoFake()
+    with mock_linear(outer):
+        with mock_linear(inner):
+            httpx.post("https://api.linear.app/graphql", json={})
+        httpx.post("https://api.linear.app/graphql", json={})
+    assert len(inner.requests) == 1 and len(outer.requests) == 1
