@@ -12,10 +12,15 @@ its handler, the JSON body fields it accepts and whether it needs the control ke
   carries its whole key (the only way a loopback client can learn it).
 * ``GET /_fake/state``: the model snapshot.
 * ``GET /_fake/journal``: the request journal; query parameters filter it
-  (``?operation=issueCreate&decision=fault&committed=true&status=200&limit=50``).
+  (``?operation=issueCreate&decision=fault&committed=true&status=200&since=41&limit=50``).
 * ``GET /_fake/faults``: the fault plan in force (TOML field names).
   ``POST /_fake/faults``: a JSON fault plan whose rules are added to the plan in force;
   ``{"replace": true, "plan": {...}}`` or ``{"profile": "storm"}`` replaces it instead.
+* ``POST /_fake/faults/clear``: drop every override (back to the configured plan).
+  ``POST /_fake/faults/use`` ``{"plan": {...}}`` or ``{"profile": name}``: that plan in force
+  instead of everything until the next clear (``fake.faults.use``/``calm``/``profile``).
+* ``POST /_fake/scope`` ``{"name": "tests/test_x.py::test_y"}``: begin one test's scope
+  (see ``FakeLinear.begin_scope``); answers ``{"journal_mark": n}``.
 * ``POST /_fake/clock/advance`` ``{"seconds": n}``; ``GET /_fake/clock``.
 
 Bodies are validated before anything happens: a JSON object (``NaN``/``Infinity`` are not
@@ -109,6 +114,11 @@ class ControlTarget(Protocol):
     def advance(self, seconds: float) -> float: ...  # noqa: D102
 
     def health(self) -> dict[str, Any]: ...  # noqa: D102
+
+    @property
+    def faults(self) -> Any: ...  # noqa: D102
+
+    def begin_scope(self, name: str | None) -> int: ...  # noqa: D102
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +255,7 @@ def _journal(target: ControlTarget, call: Call) -> Response:
         if name in {"operation_name", "op"}:
             name = "operation"
         # Query strings are text; numeric fields (status, seq) compare as numbers.
-        if name in {"status", "seq"}:
+        if name in {"status", "seq", "since"}:
             try:
                 filters[name] = int(value)
             except ValueError as exc:
@@ -291,6 +301,31 @@ def _post_faults(target: ControlTarget, call: Call) -> Response:
     return _json(200, {"plan": _plan_dict(target.plan)})
 
 
+def _clear_faults(target: ControlTarget, _call: Call) -> Response:
+    target.faults.clear()
+    return _json(200, {"plan": _plan_dict(target.plan)})
+
+
+def _use_faults(target: ControlTarget, call: Call) -> Response:
+    body = call.body  # {} means an empty plan: no faults until the next clear
+    if len(body) > 1:
+        raise ControlError(400, "give either {'profile': NAME} or {'plan': {...}}, not both")
+    if "profile" in body and not isinstance(body["profile"], str):
+        raise ControlError(400, "profile must be a profile name")
+    try:
+        target.faults.use(body["profile"] if "profile" in body else body.get("plan", {}))
+    except Exception as exc:  # noqa: BLE001 - a bad plan is the caller's error
+        raise ControlError(400, f"invalid fault plan: {exc}") from exc
+    return _json(200, {"plan": _plan_dict(target.plan)})
+
+
+def _scope(target: ControlTarget, call: Call) -> Response:
+    name = call.body.get("name")
+    if name is not None and (not isinstance(name, str) or len(name) > 4096):
+        raise ControlError(400, "name must be a string (at most 4096 characters) or null")
+    return _json(200, {"journal_mark": target.begin_scope(name)})
+
+
 def _clock_response(target: ControlTarget) -> Response:
     now = target.clock.now()
     return _json(200, {"now": now, "iso": iso(now), "virtual": bool(getattr(target.clock, "virtual", False))})
@@ -322,6 +357,9 @@ URL_PATHS: dict[str, dict[str, Route]] = {
     "/_fake/state": {"GET": Route(_state)},
     "/_fake/journal": {"GET": Route(_journal)},
     "/_fake/faults": {"GET": Route(_get_faults), "POST": Route(_post_faults, None)},
+    "/_fake/faults/clear": {"POST": Route(_clear_faults)},
+    "/_fake/faults/use": {"POST": Route(_use_faults, frozenset({"profile", "plan"}))},
+    "/_fake/scope": {"POST": Route(_scope, frozenset({"name"}))},
     "/_fake/clock": {"GET": Route(_get_clock)},
     "/_fake/clock/advance": {"POST": Route(_advance_clock, frozenset({"seconds"}))},
 }

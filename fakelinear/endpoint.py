@@ -183,7 +183,7 @@ def _precheck(host: EndpointHost, request: Request) -> tuple[str, str, dict[str,
     return (key, *parsed)
 
 
-def _journal_refusal(host: EndpointHost, request: Request, refusal: Refusal) -> None:
+def _journal_refusal(host: EndpointHost, request: Request, refusal: Refusal, response: Response) -> None:
     key = presented_key(request)
     host.journal.record(
         time=host.clock.now(),
@@ -197,6 +197,7 @@ def _journal_refusal(host: EndpointHost, request: Request, refusal: Refusal) -> 
         error_code=refusal.code,
         decision="rejected",
         committed=False,
+        response_body=response.body,
     )
 
 
@@ -228,9 +229,10 @@ def handle_graphql(host: EndpointHost, request: Request) -> Response:
     """Answer one request to ``/graphql`` (the caller turns unexpected exceptions into 500)."""
     checked = _precheck(host, request)
     if isinstance(checked, Refusal):
+        response = checked.response()
         with host.lock:
-            _journal_refusal(host, request, checked)
-        return checked.response()
+            _journal_refusal(host, request, checked, response)
+        return response
     key, query, variables, operation_name = checked
     # Pure work, outside the lock: parse + validate (cached), complexity, the body hash.
     schema = getattr(host.api, "schema", None)
@@ -249,11 +251,15 @@ def handle_graphql(host: EndpointHost, request: Request) -> Response:
         workspace_id = host.workspace_id_for_key(key)
         if workspace_id is None:  # the key went away meanwhile (reset)
             refusal = Refusal(401, api_errors.authentication_error())
-            _journal_refusal(host, request, refusal)
-            return refusal.response()
+            response = refusal.response()
+            _journal_refusal(host, request, refusal, response)
+            return response
         ctx.workspace_id = workspace_id
         ctx.seq = host.next_seq()
-        return host.engine.process(ctx, _executor(host, workspace_id, prepared, variables, refused))
+        response = host.engine.process(ctx, _executor(host, workspace_id, prepared, variables, refused))
+        # Committed changes are news for observers (webhooks); nobody listens yet.
+        host.model.workspace(workspace_id).drain_changes()
+        return response
 
 
 def _executor(

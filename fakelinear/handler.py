@@ -95,14 +95,14 @@ def _one_line(exc: BaseException) -> str:
 
 
 class _Core:
-    """Everything ``reset`` replaces: randomness, model, journal, fault engine, keys."""
+    """Everything ``reset`` replaces: randomness, model, fault engine (its decision state),
+    keys. The journal and the fault configuration live as long as the fake."""
 
-    __slots__ = ("rng", "model", "journal", "engine", "tokens", "key_to_ws", "setup_ids")
+    __slots__ = ("rng", "model", "engine", "tokens", "key_to_ws", "setup_ids")
 
-    def __init__(self, rng: Rng, model: Any, journal: Any, engine: Any) -> None:
+    def __init__(self, rng: Rng, model: Any, engine: Any) -> None:
         self.rng = rng
         self.model = model
-        self.journal = journal
         self.engine = engine
         self.tokens: list[str] = []
         self.key_to_ws: dict[str, str] = {}
@@ -135,6 +135,8 @@ class FakeLinear:
         max_complexity: Linear's single-query complexity limit (10,000 points).
         max_execution_seconds: wall-clock budget of one request's execution.
         max_result_nodes: entities one request may return through connections.
+        schema: path of an SDL to serve instead of Linear's schema as fakelinear ships it
+            (e.g. one written by ``fakelinear schema pull``).
         key_salt: a secret mixed into key derivation (keys are then not computable from the
             seed); kept in the state file. ``fakelinear serve`` sets a random one when it
             listens beyond loopback.
@@ -156,6 +158,7 @@ class FakeLinear:
         max_execution_seconds: float = DEFAULT_MAX_SECONDS,
         max_result_nodes: int = DEFAULT_MAX_RESULT_NODES,
         key_salt: str | None = None,
+        schema: str | os.PathLike[str] | None = None,
     ) -> None:
         if workspaces is not None and workspaces < 0:
             raise ValueError("workspaces must be >= 0")
@@ -174,13 +177,19 @@ class FakeLinear:
         self._initial_workspaces = 1 if workspaces is None else workspaces
         self._workspace_plan = plan
         self._seed_content = seed_content
-        self._plan = self._coerce_plan(profile)
-        self._api = self._make_api()
+        self._api = self._make_api(schema)
+        self._fault_config = self._make_fault_config(profile)
+        self._faults: Any = None
+        self._scope: str | None = None
+        # One journal for the fake's life (per-test views keep their marks across resets).
+        from fakelinear import faults
+
+        self._journal = faults.Journal()
         self._seq = 0
         self._state: StateFile | None = None
         self._durable: bytes | None = None
         if self.state_file is None:
-            self._fresh()
+            self._activate(self._build_core())
             return
         self._state = StateFile(self.state_file)
         self._state.acquire()
@@ -188,8 +197,9 @@ class FakeLinear:
             self._state.remove_stale_temp_files()
             loaded = self._state.read()
             if loaded is None:
-                self._fresh()
-                self._durable = self._write_state()
+                core = self._build_core()
+                self._durable = self._write_state(core=core)
+                self._activate(core)
             else:
                 saved, raw = loaded
                 self._check_agrees(saved, seed, workspaces)
@@ -201,26 +211,22 @@ class FakeLinear:
 
     # ------------------------------------------------------------------ construction
 
-    @staticmethod
-    def _coerce_plan(profile: Any) -> Any:
-        from fakelinear import faults
+    def _make_fault_config(self, profile: Any) -> Any:
+        from fakelinear.faults.config import FaultConfig
+        from fakelinear.faults.validation import schema_root_fields
 
-        if isinstance(profile, str):
-            return faults.profile(profile)
-        if profile is None:
-            return faults.profile("calm")
-        if isinstance(profile, dict):
-            return faults.FaultPlan.from_dict(profile)
-        return profile
+        api = self._api
+        # Rules may only name root fields of the schema this fake serves (typos are errors).
+        return FaultConfig(profile, known_operations=lambda: schema_root_fields(api.schema))
 
-    def _make_engine(self, rng: Rng, journal: Any) -> Any:
+    def _make_engine(self, rng: Rng) -> Any:
         from fakelinear import faults
 
         engine = faults.FaultEngine(
-            self._plan,
+            self._fault_config,
             rng,
             self.clock,
-            journal,
+            self._journal,
             team_created_at=self._team_created_at,
             setup_ids=self._workspace_setup_ids,
         )
@@ -234,60 +240,75 @@ class FakeLinear:
         # Lets search lag be longer for issues of new teams (F4), without the engine
         # knowing the model.
         try:
-            team = self.model.workspace(workspace_id).store["Team"].get(team_id)
+            team = self.model.workspace(workspace_id).store.get("Team", team_id)
         except Exception:  # noqa: BLE001 - unknown workspace/team: no extra lag
             return None
         return getattr(team, "created_at", None)
 
     @staticmethod
-    def _make_api() -> Any:
+    def _make_api(schema: str | os.PathLike[str] | None = None) -> Any:
         from fakelinear.api import GraphQLApi
 
-        return GraphQLApi()
+        return GraphQLApi(schema)
 
-    def _new_core(self) -> _Core:
-        """Fresh RNG, model, journal and fault engine (no workspaces yet)."""
-        from fakelinear import faults
+    def _new_rng(self) -> Rng:
+        rng = Rng(self.seed)
+        if self._scope is not None:
+            rng.begin_scope(self._scope)
+        return rng
+
+    def _build_core(self) -> _Core:
+        """A fresh model with the initial workspaces and their keys; not in force yet (see
+        :meth:`_activate`), so a reset that cannot be saved changes nothing."""
         from fakelinear.model import Model
 
-        rng = Rng(self.seed)
-        journal = faults.Journal()
-        return _Core(rng, Model(rng, self.clock), journal, self._make_engine(rng, journal))
-
-    def _fresh(self) -> None:
-        self._core = self._new_core()
+        rng = self._new_rng()
+        core = _Core(rng, Model(rng, self.clock, self._api.catalog), None)
         for _ in range(self._initial_workspaces):
-            self._add_workspace_locked(None, None, self._seed_content)
+            self._add_workspace_to(core, None, None, self._seed_content)
+        return core
 
-    def _token_for(self, index: int) -> str:
+    def _activate(self, core: _Core) -> None:
+        """Put ``core`` in force: journal emptied, fault overrides dropped, a new fault
+        engine (scoped like the fake)."""
+        previous = getattr(self, "_core", None)
+        if previous is not None and previous.engine is not None and hasattr(previous.engine, "detach"):
+            previous.engine.detach()
+        self._journal.clear()
+        self._fault_config.clear()
+        core.engine = self._make_engine(core.rng)
+        if self._scope is not None:
+            core.engine.begin_scope(self._scope)
+        self._core = core
+
+    def _token_for(self, rng: Rng, index: int) -> str:
         # Derived from (seed, index[, salt]), not from an ordered stream: the same seed gives
         # the same keys after a reset or a restart, whatever else the RNG was asked.
-        return derive_key(self._core.rng, index, self.key_salt)
+        return derive_key(rng, index, self.key_salt)
 
     def _default_workspace_plan(self) -> str | None:
         # An explicit ``plan=`` wins; otherwise the fault plan's ``plan_limits`` chooses
         # (``linear-observed`` turns the free plan on); otherwise the model's default.
         if self._workspace_plan is not None:
             return self._workspace_plan
-        limits = getattr(self._plan, "plan_limits", None)
+        limits = getattr(self._fault_config.configured, "plan_limits", None)
         if limits is None:
             return None
         return "free" if limits else "unlimited"
 
-    def _add_workspace_locked(
-        self, name: str | None, plan: str | None, seed_content: bool
+    def _add_workspace_to(
+        self, core: _Core, name: str | None, plan: str | None, seed_content: bool
     ) -> tuple[Any, str]:
-        core = self._core
         if plan is None:
             plan = self._default_workspace_plan()
         kwargs: dict[str, Any] = {"name": name, "seed_content": seed_content}
         if plan is not None:
             kwargs["plan"] = plan
         ws = core.model.create_workspace(**kwargs)
-        core.setup_ids[ws.id] = frozenset(eid for table in ws.store.values() for eid in table)
-        token = self._token_for(len(core.tokens))
+        core.setup_ids[ws.id] = frozenset(ws.store.kind_of)
+        token = self._token_for(core.rng, len(core.tokens))
         while token in core.key_to_ws:  # astronomically unlikely; keep keys unique anyway
-            token = self._token_for(len(core.tokens) + len(core.key_to_ws) + 1000)
+            token = self._token_for(core.rng, len(core.tokens) + len(core.key_to_ws) + 1000)
         core.tokens.append(token)
         core.key_to_ws[token] = ws.id
         return ws, token
@@ -306,8 +327,8 @@ class FakeLinear:
 
     @property
     def journal(self) -> Any:
-        """The request journal (replaced by ``reset``)."""
-        return self._core.journal
+        """The request journal (one for the fake's life; ``reset`` empties it)."""
+        return self._journal
 
     @property
     def _engine(self) -> Any:
@@ -325,8 +346,18 @@ class FakeLinear:
 
     @property
     def faults(self) -> Any:
-        """The fault engine's per-test override handle (``fake.faults.phantom_conflicts(...)``)."""
-        return self._core.engine.faults
+        """The per-test override handle (``fake.faults.phantom_conflicts(...)``), a
+        :class:`~fakelinear.faults.FaultOverrides` over :attr:`fault_config`."""
+        if self._faults is None:
+            from fakelinear.faults import FaultOverrides
+
+            self._faults = FaultOverrides(self._fault_config)
+        return self._faults
+
+    @property
+    def fault_config(self) -> Any:
+        """The one owner of the fault configuration (configured plan + overrides)."""
+        return self._fault_config
 
     @property
     def engine(self) -> Any:
@@ -335,13 +366,14 @@ class FakeLinear:
 
     @property
     def plan(self) -> Any:
-        """The fault plan in force (configured plan plus runtime additions/overrides)."""
-        return self._core.engine.plan
+        """The fault plan in force (``fault_config.plan``: configured plan plus overrides)."""
+        return self._fault_config.plan
 
     @property
     def configured_plan(self) -> Any:
-        """The configured fault plan (what ``reset`` and ``fake.faults.clear()`` return to)."""
-        return self._plan
+        """The configured fault plan (``fault_config.configured``: what ``reset`` and
+        ``fake.faults.clear()`` return to)."""
+        return self._fault_config.configured
 
     @property
     def api(self) -> Any:
@@ -389,8 +421,8 @@ class FakeLinear:
         With a state file, :class:`~fakelinear.control.PersistError` when it cannot be saved
         (the workspace is then not created)."""
         with self.lock:
-            result = self._add_workspace_locked(
-                name, plan, self._seed_content if seed_content is None else seed_content
+            result = self._add_workspace_to(
+                self._core, name, plan, self._seed_content if seed_content is None else seed_content
             )
             self._commit_or_raise()
             return result
@@ -400,15 +432,13 @@ class FakeLinear:
         keys (they derive from the seed), the configured fault plan. The clock keeps going
         (time never runs backwards), so objects holding ``fake.clock`` stay valid."""
         with self.lock:
-            before = self._core
-            self._fresh()
-            if self._state is None:
-                return
-            try:
-                self._durable = self._write_state()
-            except OSError as exc:
-                self._core = before
-                raise PersistError(_persist_message(exc)) from exc
+            core = self._build_core()
+            if self._state is not None:
+                try:
+                    self._durable = self._write_state(core=core)
+                except OSError as exc:  # nothing changed yet: the old state stays in force
+                    raise PersistError(_persist_message(exc)) from exc
+            self._activate(core)
 
     def snapshot(self) -> dict[str, Any]:
         """The model's full JSON-able state."""
@@ -419,16 +449,26 @@ class FakeLinear:
         """Replace the configured fault plan (a ``FaultPlan``, its dict form or a profile
         name); per-test overrides and fault decision state are dropped, the journal is kept."""
         with self.lock:
-            self._plan = self._coerce_plan(plan)
-            self._core.engine.set_plan(self._plan)
+            self._fault_config.configure(plan)
 
     def add_plan(self, plan: Any) -> Any:
         """Add ``plan``'s rules (a ``FaultPlan`` or its dict form) to the plan in force, as
         overrides (``fake.faults.clear()`` removes them); returns the plan in force."""
         with self.lock:
-            extra = plan if isinstance(plan, dict) else self._coerce_plan(plan)
-            self._core.engine.add_overrides(extra)
-            return self._core.engine.plan
+            return self._fault_config.add(plan)
+
+    def begin_scope(self, name: str | None) -> int:
+        """Start one test's scope: fault overrides cleared, rate-limit buckets and every
+        fault decision state fresh, and every random choice (fault rolls, new ids) salted
+        with ``name``, so the same requests in a scope of the same name get the same answers
+        and faults whatever ran before. Model state (teams, issues) and the clock are kept.
+        Returns the journal's last seq: the mark of a per-test journal view."""
+        with self.lock:
+            self._scope = name
+            self._fault_config.clear()
+            self._core.engine.begin_scope(name)
+            self._core.rng.begin_scope(name)
+            return self._journal.last_seq
 
     def advance(self, seconds: float) -> float:
         """Move the fake's clock forward; returns the new time. ``ValueError`` for a step
@@ -475,9 +515,9 @@ class FakeLinear:
 
     # ------------------------------------------------------------------ durability
 
-    def state_dict(self, clock: float | None = None) -> dict[str, Any]:
+    def state_dict(self, clock: float | None = None, core: _Core | None = None) -> dict[str, Any]:
         """Everything needed to restart where we stopped (includes whole keys: local file)."""
-        core = self._core
+        core = core if core is not None else self._core
         out: dict[str, Any] = {
             "format": STATE_FORMAT,
             "seed": self.seed,
@@ -516,19 +556,20 @@ class FakeLinear:
             self.key_salt = None
         if getattr(self.clock, "virtual", False) and saved.clock > self.clock.now():
             self.clock.set(saved.clock)  # type: ignore[attr-defined]
-        core = self._new_core()
+        rng = self._new_rng()
         try:
-            core.model = Model.restore(saved.model, core.rng, self.clock)
+            model = Model.restore(saved.model, rng, self.clock, self._api.catalog)
         except (Exception, RecursionError) as exc:  # noqa: BLE001 - any damage is reported
             raise StateFileError(self.state_file or "state", f"model: {type(exc).__name__}: {_one_line(exc)}") from exc
+        core = _Core(rng, model, None)
         core.tokens = [key for key, _ in saved.keys]
         core.key_to_ws = dict(saved.keys)
-        self._core = core
+        self._activate(core)
 
-    def _write_state(self, clock: float | None = None) -> bytes:
+    def _write_state(self, clock: float | None = None, core: _Core | None = None) -> bytes:
         """Write the state file now; returns what was written (``OSError`` on failure)."""
         assert self._state is not None
-        payload = self._state.encode(self.state_dict(clock))
+        payload = self._state.encode(self.state_dict(clock, core))
         self._state.write(payload)
         return payload
 
@@ -542,10 +583,10 @@ class FakeLinear:
         # A fresh Rng: the failed write may have started id/content streams the file does
         # not know (the engine's decisions are derived, not streamed: any Rng of this seed
         # gives the same ones).
-        core.rng = Rng(self.seed)
+        core.rng = self._new_rng()
         if hasattr(core.engine, "rng"):
             core.engine.rng = core.rng
-        core.model = Model.restore(saved.model, core.rng, self.clock)
+        core.model = Model.restore(saved.model, core.rng, self.clock, self._api.catalog)
         core.tokens = [key for key, _ in saved.keys]
         core.key_to_ws = dict(saved.keys)
 

@@ -66,8 +66,9 @@ class RequestContext:
     requests that failed to prepare; they are still rate limited and journaled). ``seq`` is
     the handler's global request number (informational; the engine keeps its own per-key
     counters for decisions). ``client_id`` identifies a client session for cold-start
-    windows scoped per client; ``None`` falls back to the key. ``complexity`` is the query's
-    cost in Linear's points, computed by the handler against the schema
+    windows scoped per client; ``None`` falls back to the key. ``query`` is the request's
+    query text (recorded in the journal). ``complexity`` is the query's cost in Linear's
+    points, computed by the handler against the schema
     (:func:`fakelinear.faults.complexity.query_complexity`); ``None`` lets the engine
     estimate it without a schema.
     """
@@ -80,6 +81,7 @@ class RequestContext:
     body_hash: str
     seq: int = 0
     client_id: str | None = None
+    query: str | None = None
     complexity: int | None = None
 
     @classmethod
@@ -103,6 +105,7 @@ class RequestContext:
             body_hash=body_hash(query, variables),
             seq=seq,
             client_id=client_id,
+            query=query,
         )
 
     # Accessors that tolerate ``prepared is None``.

@@ -1,66 +1,54 @@
-"""``fakelinear`` as a user gets it: this checkout pip-installed (not editable) into a folder
-outside the source tree, then the console script and ``python -m fakelinear`` used the way a
-CI job in another language would (ready file, health route, a GraphQL call, SIGTERM)."""
+"""``fakelinear serve`` as a user gets it: this checkout pip-installed (not editable) in its
+own virtualenv, then the console script and ``python -m fakelinear`` used the way a CI job in
+another language would (ready file, health route, a GraphQL call, reset, SIGTERM)."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import httpx
 import pytest
 
-CHECKOUT = Path(__file__).resolve().parents[2]
-# One worker builds the package once for both tests (pytest -n 2 --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("installed-package")
+from tests.testkit.user_venv import user_venv
+
+# The same cached user venv as tests/testkit/test_user_project.py (built once, then the
+# package is reinstalled when the source changes); same group: one worker, one build.
+pytestmark = pytest.mark.xdist_group("user_project")
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A site folder holding a wheel build of this checkout (built from a copy, so the
-    checkout itself is not touched)."""
-    root = tmp_path_factory.mktemp("installed")
-    src = root / "src"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build")
-    for name in ("fakelinear", "promoter", "scenarios"):
-        shutil.copytree(CHECKOUT / name, src / name, ignore=ignore)
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(CHECKOUT / name, src / name)
-    site = root / "site"
-    out = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(src)],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return site
+def venv() -> Path:
+    """A virtualenv where this checkout is pip-installed (not editable), as a user has it."""
+    return user_venv()
 
 
-def _env(site: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(site), "PYTHONUNBUFFERED": "1"}
+def _env() -> dict[str, str]:
+    # Nothing of this checkout's environment may leak into the user's venv.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return {**env, "PYTHONUNBUFFERED": "1"}
 
 
-def test_the_installed_package_is_the_one_used(installed: Path, tmp_path: Path) -> None:
+def test_the_installed_package_is_the_one_used(venv: Path, tmp_path: Path) -> None:
+    python = str(venv / "bin" / "python")
     probe = "import fakelinear, json; print(json.dumps([fakelinear.__file__, fakelinear.__version__]))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=_env(installed), timeout=60)
+    out = subprocess.run([python, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=_env(), timeout=60)
     where, version = json.loads(out.stdout)
-    assert where.startswith(str(installed)) and version == "0.1.0"
-    out = subprocess.run([sys.executable, "-m", "fakelinear", "--version"], capture_output=True, text=True,
-                         cwd=tmp_path, env=_env(installed), timeout=60)
+    assert where.startswith(str(venv)) and version == "0.1.0"
+    out = subprocess.run([python, "-m", "fakelinear", "--version"], capture_output=True, text=True,
+                         cwd=tmp_path, env=_env(), timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "fakelinear 0.1.0"
 
 
-def test_ci_recipe_with_the_console_script(installed: Path, tmp_path: Path) -> None:
+def test_ci_recipe_with_the_console_script(venv: Path, tmp_path: Path) -> None:
     ready, pool = tmp_path / "ready", tmp_path / "pool"
-    script = installed / "bin" / "fakelinear"
-    cmd = [sys.executable, str(script), "serve", "--workspaces", "2", "--seed", "7",
+    cmd = [str(venv / "bin" / "fakelinear"), "serve", "--workspaces", "2", "--seed", "7",
            "--ready-file", str(ready), "--tokens-file", str(pool)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=_env(installed))
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=_env())
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
