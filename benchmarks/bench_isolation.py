@@ -2,8 +2,8 @@
 
 A ``fakelinear serve`` subprocess with two workspaces; workspace A gets ``--issues`` issues.
 One client sends the heavy query (issues -> team -> issues, three levels: 129 bytes, the
-report's example) in workspace A while another sends ``{ viewer { id } }`` in a loop in
-workspace B. Reported: how long the heavy request took and what it answered, and the light
+report's example; then 40,000 aliases, its other one) in workspace A while another sends
+``{ viewer { id } }`` in a loop in workspace B. Reported: how long the heavy request took and what it answered, and the light
 requests' latency while it ran (median, max) next to their latency with nothing heavy going.
 
     .venv/bin/python -m benchmarks.bench_isolation [--issues 120] [--light-seconds 3]
@@ -34,6 +34,8 @@ import httpx
 from benchmarks.bench_load import NO_TLS, serve_subprocess
 
 HEAVY = "{ issues { nodes { team { issues { nodes { team { issues { nodes { id } } } } } } } } }"
+#: The report's other example: 40,000 aliases (870 KB, under the 1 MiB body limit).
+ALIASES = "{" + " ".join(f"a{i}: viewer {{ id }}" for i in range(40_000)) + "}"
 LIGHT = "{ viewer { id } }"
 CREATE = "mutation C($i: IssueCreateInput!) { issueCreate(input: $i) { success } }"
 
@@ -72,7 +74,9 @@ def _light_loop(
             assert r.status_code == 200, r.text[:200]
 
 
-def measure(label: str, args: Sequence[str], src: str | None, issues: int, light_seconds: float) -> Run:
+def measure(
+    label: str, args: Sequence[str], src: str | None, issues: int, light_seconds: float, heavy: str = HEAVY
+) -> Run:
     with tempfile.TemporaryDirectory(prefix="fl-iso-") as tmp:
         server = serve_subprocess("--workspaces", "2", "--plan", "unlimited", *args, tmpdir=tmp, src=src)
         try:
@@ -92,7 +96,7 @@ def measure(label: str, args: Sequence[str], src: str | None, issues: int, light
             time.sleep(0.2)  # the light loop is running before the heavy request starts
             began = time.perf_counter()
             with httpx.Client(base_url=server.base_url, timeout=120, verify=NO_TLS) as http:
-                r = http.post("/graphql", json={"query": HEAVY}, headers={"authorization": heavy_token})
+                r = http.post("/graphql", json={"query": heavy}, headers={"authorization": heavy_token})
             heavy = time.perf_counter() - began
             stop.set()
             light.join()
@@ -118,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.baseline_src:
         print(measure(f"baseline ({Path(args.baseline_src).name})", [], args.baseline_src, args.issues, args.light_seconds).line(), flush=True)
     print(measure("current, defaults", [], None, args.issues, args.light_seconds).line(), flush=True)
+    if args.baseline_src:
+        print(measure(f"40k aliases, baseline ({Path(args.baseline_src).name})", [], args.baseline_src, 0,
+                      args.light_seconds, ALIASES).line(), flush=True)
+    print(measure("40k aliases, current", [], None, 0, args.light_seconds, ALIASES).line(), flush=True)
     budget = ["--max-complexity", str(10**15), "--max-result-nodes", str(10**9),
               "--max-execution-seconds", str(args.budget_seconds)]
     print(measure(f"current, no cost limits, budget {args.budget_seconds:g} s", budget, None, args.issues,

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,14 @@ class LoadResult:
     seconds: float
     check: CheckReport
     setup_errors: list[str] = field(default_factory=list)
+    #: CPU seconds the server process spent during the load phase (None if unknown).
+    server_cpu: float | None = None
+
+    @property
+    def requests_per_server_cpu_second(self) -> float:
+        """Completed requests per CPU-second of the server: steadier than wall time on a
+        shared machine (other jobs take wall time, not the server's CPU time)."""
+        return len(self.acks) / self.server_cpu if self.server_cpu else 0.0
 
     @property
     def requests_per_second(self) -> float:
@@ -157,6 +165,14 @@ class ServerProcess:
     base_url: str
     tokens: list[str]
     tokens_file: Path
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU seconds of the server process so far (Linux /proc)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         """Terminate (bounded), then kill."""
@@ -438,6 +454,7 @@ def run_against(
     *,
     transport_faults_planned: bool = False,
     control_key: str | None = None,
+    server_cpu: Callable[[], float | None] | None = None,
 ) -> LoadResult:
     """Drive the load against a running fake at ``base_url`` and check the result."""
     deadline = time.monotonic() + config.max_seconds
@@ -459,11 +476,13 @@ def run_against(
     threads = [threading.Thread(target=c.run, name=f"load-{c.index}", daemon=True) for c in clients]
     for t in threads:
         t.start()
+    cpu_before = server_cpu() if server_cpu is not None else None
     barrier.wait(timeout=30)
     began = time.perf_counter()
     for t in threads:
         t.join(timeout=max(1.0, deadline - time.monotonic() + config.request_timeout))
     seconds = time.perf_counter() - began
+    cpu_after = server_cpu() if server_cpu is not None else None
     acks = [a for c in clients for a in c.acks]
 
     final = _get(base_url, "/_fake/state", control_key)
@@ -478,12 +497,15 @@ def run_against(
     )
     if any(t.is_alive() for t in threads):
         check.add("bounded", "a load client was still running after the deadline")
-    return LoadResult(config, acks, seconds, check)
+    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return LoadResult(config, acks, seconds, check, server_cpu=cpu)
 
 
-def run_load(config: LoadConfig, src: str | os.PathLike[str] | None = None) -> LoadResult:
+def run_load(
+    config: LoadConfig, src: str | os.PathLike[str] | None = None, extra: Sequence[str] = ()
+) -> LoadResult:
     """Start ``fakelinear serve`` with the config's profile and seed (from the source tree
-    ``src`` when given), drive it, stop it."""
+    ``src`` when given, with ``extra`` flags), drive it, stop it."""
     with running_server(
         "--workspaces",
         str(config.workspaces),
@@ -491,9 +513,10 @@ def run_load(config: LoadConfig, src: str | os.PathLike[str] | None = None) -> L
         config.profile,
         "--seed",
         str(config.seed),
+        *extra,
         src=src,
     ) as server:
-        return run_against(server.base_url, server.tokens, config)
+        return run_against(server.base_url, server.tokens, config, server_cpu=server.cpu_seconds)
 
 
 def _compare(configs: list[LoadConfig], baseline_src: str, rounds: int) -> int:
@@ -511,17 +534,18 @@ def _compare(configs: list[LoadConfig], baseline_src: str, rounds: int) -> int:
         med = {
             side: (
                 statistics.median(r.requests_per_second for r in results),
+                statistics.median(r.requests_per_server_cpu_second for r in results),
                 statistics.median(r.latency_ms(0.50) for r in results),
                 statistics.median(r.latency_ms(0.99) for r in results),
             )
             for side, results in runs.items()
         }
-        (b_rps, b50, b99), (c_rps, c50, c99) = med["baseline"], med["current"]
+        (b_rps, b_cpu, b50, b99), (c_rps, c_cpu, c50, c99) = med["baseline"], med["current"]
         print(
             f"{config.profile:>15} clients={config.clients:>2} medians of {rounds}: "
-            f"baseline {b_rps:6.1f} req/s p50 {b50:6.1f} p99 {b99:6.1f} ms | "
-            f"current {c_rps:6.1f} req/s p50 {c50:6.1f} p99 {c99:6.1f} ms | "
-            f"throughput {c_rps / b_rps:4.2f}x, p99 {c99 / b99:4.2f}x",
+            f"baseline {b_rps:6.1f} req/s ({b_cpu:6.1f}/server CPU-s) p50 {b50:6.1f} p99 {b99:6.1f} ms | "
+            f"current {c_rps:6.1f} req/s ({c_cpu:6.1f}/server CPU-s) p50 {c50:6.1f} p99 {c99:6.1f} ms | "
+            f"throughput {c_rps / b_rps:4.2f}x wall, {c_cpu / b_cpu:4.2f}x per CPU-s, p99 {c99 / b99:4.2f}x",
             flush=True,
         )
     return 1 if failed else 0

@@ -173,6 +173,8 @@ def _add_serve(sub: Any) -> None:
                        help=f"execution budget of one request (default {DEFAULT_MAX_SECONDS:g})")
     serve.add_argument("--max-result-nodes", type=_positive_int, default=DEFAULT_MAX_RESULT_NODES,
                        help=f"entities one response may hold (default {DEFAULT_MAX_RESULT_NODES})")
+    serve.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="threads answering large requests (0: everything on the event loop; default 4)")
     serve.add_argument("--log-level", default="warning", choices=LOG_LEVELS, help="server log level (default warning)")
     faults = serve.add_argument_group("fault plan fields (add to the profile)")
     limits = faults.add_mutually_exclusive_group()
@@ -379,7 +381,12 @@ def _run_server(args: argparse.Namespace, fake: Any, plan: Any, mask: Callable[[
 
     import concurrent.futures
 
-    executor = concurrent.futures.ThreadPoolExecutor(DEFAULT_WORKERS, thread_name_prefix="fakelinear-handler")
+    workers = DEFAULT_WORKERS if args.workers is None else args.workers
+    executor = (
+        concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="fakelinear-handler")
+        if workers > 0
+        else None
+    )
     app = create_app(
         fake,
         read_timeout_hold=args.read_timeout_hold if args.read_timeout_hold is not None else DEFAULT_READ_TIMEOUT_HOLD,
@@ -400,7 +407,8 @@ def _run_server(args: argparse.Namespace, fake: Any, plan: Any, mask: Callable[[
     try:
         server.run(sockets=[sock])
     finally:
-        executor.shutdown(wait=False, cancel_futures=True)
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
         if ready_written:
             with contextlib.suppress(OSError):
                 if Path(args.ready_file).read_text("utf-8").strip() == base_url:

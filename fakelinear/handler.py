@@ -488,19 +488,29 @@ class FakeLinear:
 
     def health(self) -> dict[str, Any]:
         """What ``GET /_fake/health`` answers: version, schema version, uptime, workspaces."""
-        from fakelinear import __version__, api
+        from fakelinear import __version__
 
         with self.lock:
             count = len(self._core.tokens)
         return {
             "status": "ok",
             "version": __version__,
-            "schema_version": getattr(api, "SCHEMA_VERSION", _SCHEMA_VERSION),
+            "schema_version": self._schema_version(),
             "uptime_seconds": round(time.monotonic() - self._started, 3),
             "workspaces": count,
             "clock": "virtual" if getattr(self.clock, "virtual", False) else "real",
             "durable": self._state is not None,
         }
+
+    def _schema_version(self) -> str:
+        """``@linear/sdk X.Y.Z`` for the schema fakelinear ships, else the SDL's file name and
+        content hash."""
+        source = getattr(getattr(self._api, "bundle", None), "source", None)
+        if source is None:
+            return "unknown"
+        if source.sdk_version:
+            return f"@linear/sdk {source.sdk_version}"
+        return f"custom {Path(source.path).name} (sha256 {source.sha256[:12]})"
 
     def close(self) -> None:
         """Release the state file's lock (the fake keeps answering from memory)."""
@@ -660,10 +670,6 @@ class FakeLinear:
             # Log the type and where, never the message: it could quote a key or a body.
             _log.error("fakelinear handler failed: %s at %s", type(exc).__name__, _where(exc))
             return json_response(500, {"errors": [api_errors.internal_error()]})
-
-
-#: What ``/_fake/health`` reports when the API does not name its schema version.
-_SCHEMA_VERSION = "@linear/sdk 88.3.0 (subset)"
 
 
 def _persist_message(exc: OSError) -> str:

@@ -18,10 +18,12 @@ within ``header_timeout`` seconds is answered 408 (or simply closed when nothing
 and closed; a body not complete within ``body_timeout`` seconds gets a Linear-shaped 408 and
 the connection is closed. Idle keep-alive connections close after uvicorn's 5 seconds.
 
-Requests are answered on a small thread pool, not on the event loop: the event loop keeps
-accepting connections and enforcing timeouts while a request is being handled, and a large
-document is parsed and validated without holding up other clients (the fake's own lock
-serializes what must be serialized, see :mod:`fakelinear.handler`).
+Small requests are answered on the event loop (the fake is CPU-bound and quick; a thread hop
+costs about a fifth of a request's CPU). Requests with a large body (at least
+``offload_bytes``, 16 KiB) go to a small thread pool, so parsing and validating a big
+document does not hold up other clients or the event loop (the fake's own lock serializes
+what must be serialized, and execution is bounded by its budget; see
+:mod:`fakelinear.handler`).
 """
 
 from __future__ import annotations
@@ -70,9 +72,11 @@ DEFAULT_READ_TIMEOUT_HOLD = 35.0
 DEFAULT_HEADER_TIMEOUT = 10.0
 #: Seconds a client has to send a request's whole body (at most 1 MiB).
 DEFAULT_BODY_TIMEOUT = 30.0
-#: Threads answering requests (the fake's lock serializes state; more threads only let
-#: parsing and slow clients overlap).
-DEFAULT_WORKERS = 8
+#: Threads answering large requests (the fake's lock serializes state; threads only let
+#: parsing big documents overlap with other clients).
+DEFAULT_WORKERS = 4
+#: Bodies at least this large are answered on the thread pool (small ones inline).
+DEFAULT_OFFLOAD_BYTES = 16 * 1024
 _RAW_SEND = "fakelinear.raw_send"
 _TIMEOUT_BODY = api_errors.dumps(
     {
@@ -194,12 +198,14 @@ def create_app(
     stopping: threading.Event | None = None,
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
     executor: ThreadPoolExecutor | None = None,
+    offload_bytes: int = DEFAULT_OFFLOAD_BYTES,
 ) -> Any:
     """An ASGI app serving ``fake`` (GraphQL at ``/graphql``, control API under ``/_fake/``).
 
     ``stopping`` releases held ``read_timeout`` responses at shutdown; ``body_timeout``
     bounds how long a request body may take to arrive; ``executor`` is the thread pool that
-    runs ``fake.handle`` (None: on the event loop itself).
+    runs ``fake.handle`` for bodies of at least ``offload_bytes`` (None: everything on the
+    event loop).
     """
     stop_event = stopping if stopping is not None else threading.Event()
     limit = getattr(fake, "max_body_bytes", MAX_BODY_BYTES)
@@ -222,7 +228,7 @@ def create_app(
             body=body,
             query_string=request.scope.get("query_string", b"").decode("latin-1"),
         )
-        if executor is None:
+        if executor is None or len(body) < offload_bytes:
             resp = fake.handle(req)
         else:
             resp = await asyncio.get_running_loop().run_in_executor(executor, fake.handle, req)

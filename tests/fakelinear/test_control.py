@@ -257,3 +257,14 @@ def test_every_route_in_the_table_answers() -> None:
             json.loads(r.body)
         wrong = "DELETE"
         assert fake.handle(Request(wrong, path, {}, b"")).status == 405
+
+
+def test_health_names_a_custom_schema_by_file_and_hash(tmp_path: Path) -> None:
+    import hashlib
+
+    sdl = tmp_path / "prod.graphql"
+    sdl.write_text("type Query { ping: String }\n")
+    fake = FakeLinear(schema=sdl)
+    digest = hashlib.sha256(sdl.read_bytes()).hexdigest()[:12]
+    health = json.loads(fake.handle(Request("GET", "/_fake/health", {}, b"")).body)
+    assert health["schema_version"] == f"custom prod.graphql (sha256 {digest})"
