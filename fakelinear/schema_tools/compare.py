@@ -25,6 +25,7 @@ from graphql import (
     Undefined,
     ast_from_value,
     build_schema,
+    is_specified_scalar_type,
     print_ast,
     specified_directives,
 )
@@ -152,7 +153,12 @@ def compare_schemas(
             d.add(f"schema.{op}", "root", a and a.name, b and b.name)
 
     def named(schema: GraphQLSchema) -> dict[str, GraphQLNamedType]:
-        return {n: t for n, t in schema.type_map.items() if not n.startswith("__")}
+        # Built-in scalars are in a schema only when used: their use is compared, not them.
+        return {
+            n: t
+            for n, t in schema.type_map.items()
+            if not n.startswith("__") and not is_specified_scalar_type(t)
+        }
 
     lt, rt = named(left), named(right)
     for name in d.keyed("", "type", lt, rt, type_kind):

@@ -142,10 +142,14 @@ def build_from_package(
 
 def write_atomically(files: Mapping[Path, str]) -> None:
     """Write several text files so that either all are replaced or none is."""
+    for path in files:
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a directory")
     temps: list[tuple[str, Path]] = []
     umask = os.umask(0)
     os.umask(umask)
     try:
+        # Every file is written in full first; only then are they renamed into place.
         for path, text in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
