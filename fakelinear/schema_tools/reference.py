@@ -65,9 +65,10 @@ def schema_defaults(schema: GraphQLSchema) -> dict[str, dict[str, dict[str, str]
     return {"arguments": dict(sorted(arguments.items())), "input_fields": dict(sorted(input_fields.items()))}
 
 
-def derive_reference(sdl: str, source: str) -> dict[str, Any]:
-    """The reference data of an official SDL (``source`` says where it came from)."""
-    schema = build_schema(sdl)
+def derive_reference(sdl: str | GraphQLSchema, source: str) -> dict[str, Any]:
+    """The reference data of an official SDL (text or built schema; ``source`` says where it
+    came from)."""
+    schema = build_schema(sdl) if isinstance(sdl, str) else sdl
     names = sorted(n for n in schema.type_map if not n.startswith("__"))
     return {
         "source": source,
