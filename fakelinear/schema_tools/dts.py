@@ -21,7 +21,7 @@ argument deprecations, which interfaces an interface implements: inferred here).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -311,7 +311,10 @@ def _declarations(text: str, start: int) -> Iterator[_Decl]:
                 ts.accept(",")
             yield _Decl(name.text, "enum", enum_members=members, pos=name.pos)
         else:
-            yield _Decl(tok.text, "other", pos=tok.pos)
+            # namespace/const/class/function ...: name the declaration by what follows.
+            nxt = ts.peek()
+            name = nxt.text if nxt is not None and nxt.kind == "ident" else tok.text
+            yield _Decl(name, "other", pos=tok.pos)
             return
 
 
@@ -474,48 +477,15 @@ def parse_declarations(text: str, known_names: Iterable[str] = ()) -> SchemaSpec
         objects[decl.name] = (interfaces, obj)
         rename[decl.name] = typename.type.value
 
-    by_pascal: dict[str, set[str]] = {}
-    for name in set(known_names):
-        if pascal_case(name) != name:
-            by_pascal.setdefault(pascal_case(name), set()).add(name)
-    for ts_name in [*pending, *enums, *unions]:
-        real = by_pascal.get(ts_name, set())
-        if len(real) > 1:
-            raise DtsParseError(f"{ts_name} could be any of {', '.join(sorted(real))}")
-        if real and ts_name not in rename:
-            rename[ts_name] = real.pop()
+    rename.update(_real_names([*pending, *enums, *unions], known_names, taken=set(rename)))
 
     def gql(ts_name: str) -> str:
         return rename.get(ts_name, ts_name)
 
-    interfaces_decl = {name: obj for name, obj in pending.items() if name in implemented}
     missing = implemented - set(objects) - set(pending)
     if missing:
         raise DtsParseError(f"intersections name undeclared types: {', '.join(sorted(missing))}")
-
-    # Field argument types are named <Owner><Field>Args after their field (pascal-cased).
-    args_of: dict[str, tuple[str, str]] = {}
-    owners = {**{n: o for n, (_i, o) in objects.items()}, **interfaces_decl}
-    for owner, obj in owners.items():
-        for member in obj.members:
-            args_of.setdefault(args_type_name(gql(owner), member.name), (owner, member.name))
-    field_args: dict[tuple[str, str], _Obj] = {}
-    for name in list(pending):
-        if name in interfaces_decl or name not in args_of:
-            continue
-        field_args[args_of[name]] = pending.pop(name)
-
-    # What is left: inputs, and interfaces nobody implements (their fields use Maybe<>).
-    output_refs = _referenced_names(o for _i, o in objects.values())
-    for name, obj in list(pending.items()):
-        if name in interfaces_decl:
-            continue
-        uses_maybe = any(_mentions(m.type, "Maybe") for m in obj.members)
-        uses_input_maybe = any(_mentions(m.type, "InputMaybe") for m in obj.members)
-        if uses_maybe and not uses_input_maybe or (
-            not uses_maybe and not uses_input_maybe and name in output_refs
-        ):
-            interfaces_decl[name] = obj
+    interfaces_decl, field_args = _split_pending(pending, objects, implemented, gql)
 
     for name, decl in enums.items():
         values = [EnumValueSpec(value, _deprecation(doc)) for _m, value, doc in decl.enum_members]
@@ -523,7 +493,6 @@ def parse_declarations(text: str, known_names: Iterable[str] = ()) -> SchemaSpec
     for name, members in unions.items():
         schema.add(TypeSpec(gql(name), "union", members=[gql(m) for m in members]))
     for name, obj in interfaces_decl.items():
-        pending.pop(name, None)
         fields = _output_fields(name, obj, field_args, rename)
         schema.add(TypeSpec(gql(name), "interface", fields=fields))
     for name, (interfaces, obj) in objects.items():
@@ -546,6 +515,53 @@ def parse_declarations(text: str, known_names: Iterable[str] = ()) -> SchemaSpec
     return schema
 
 
+def _real_names(
+    declared: Iterable[str], known_names: Iterable[str], taken: set[str]
+) -> dict[str, str]:
+    """Declared name -> real name, where exactly one known name pascal-cases to it."""
+    by_pascal: dict[str, set[str]] = {}
+    for name in set(known_names):
+        if pascal_case(name) != name:
+            by_pascal.setdefault(pascal_case(name), set()).add(name)
+    out: dict[str, str] = {}
+    for ts_name in declared:
+        real = by_pascal.get(ts_name, set())
+        if len(real) > 1:
+            raise DtsParseError(f"{ts_name} could be any of {', '.join(sorted(real))}")
+        if real and ts_name not in taken:
+            out[ts_name] = real.pop()
+    return out
+
+
+def _split_pending(
+    pending: dict[str, _Obj],
+    objects: dict[str, tuple[list[str], _Obj]],
+    implemented: set[str],
+    gql: Callable[[str], str],
+) -> tuple[dict[str, _Obj], dict[tuple[str, str], _Obj]]:
+    """Sort the object types without ``__typename`` into interfaces and field argument types;
+    what stays in ``pending`` (modified in place) are the input types."""
+    interfaces = {name: pending.pop(name) for name in list(pending) if name in implemented}
+    # Interfaces nobody implements: their fields use Maybe<> (inputs use InputMaybe<>), or,
+    # with only non-null fields, an object type's field refers to them.
+    output_refs = _referenced_names(o for _i, o in objects.values())
+    for name, obj in list(pending.items()):
+        uses_maybe = any(_mentions(m.type, "Maybe") for m in obj.members)
+        uses_input_maybe = any(_mentions(m.type, "InputMaybe") for m in obj.members)
+        if (uses_maybe and not uses_input_maybe) or (
+            not uses_maybe and not uses_input_maybe and name in output_refs
+        ):
+            interfaces[name] = pending.pop(name)
+    # Field argument types are named <Owner><Field>Args after their field (pascal-cased).
+    args_of: dict[str, tuple[str, str]] = {}
+    owners = {**{n: o for n, (_i, o) in objects.items()}, **interfaces}
+    for owner, obj in owners.items():
+        for member in obj.members:
+            args_of.setdefault(args_type_name(gql(owner), member.name), (owner, member.name))
+    field_args = {args_of[n]: pending.pop(n) for n in list(pending) if n in args_of}
+    return interfaces, field_args
+
+
 def _mentions(node: object, name: str) -> bool:
     if isinstance(node, _Ref):
         return node.name == name or any(_mentions(a, name) for a in node.args)
@@ -554,7 +570,7 @@ def _mentions(node: object, name: str) -> bool:
     return False
 
 
-def _referenced_names(objs: Iterator[_Obj] | object) -> set[str]:
+def _referenced_names(objs: Iterable[_Obj]) -> set[str]:
     out: set[str] = set()
 
     def walk(node: object) -> None:
@@ -566,7 +582,7 @@ def _referenced_names(objs: Iterator[_Obj] | object) -> set[str]:
             for p in node.parts:
                 walk(p)
 
-    for obj in objs:  # type: ignore[union-attr]
+    for obj in objs:
         for m in obj.members:
             walk(m.type)
     return out
@@ -595,8 +611,8 @@ def _input_fields(
     obj: _Obj,
     rename: dict[str, str],
     cls: type[ArgumentSpec] = InputFieldSpec,
-) -> list:  # type: ignore[type-arg]
-    out = []
+) -> list[ArgumentSpec]:
+    out: list[ArgumentSpec] = []
     for m in obj.members:
         where = f"{owner}.{m.name}"
         sdl = _sdl_type(m.type, where, rename)

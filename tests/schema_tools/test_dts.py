@@ -44,6 +44,10 @@ type Entity = {
 /** Only clients see this one: nobody implements it. */
 type Lonely = {
   note?: Maybe<Scalars["String"]>;
+  notes: Array<Scalars["String"]>;
+};
+type LonelyNotesArgs = {
+  first?: InputMaybe<Scalars["Int"]>;
 };
 type Issue = Node & Entity & {
   __typename?: "Issue";
@@ -113,7 +117,7 @@ scalar DateTime
 scalar JSONObject
 interface Node { id: ID! }
 interface Entity implements Node { createdAt: DateTime! id: ID! }
-interface Lonely { note: String }
+interface Lonely { note: String notes(first: Int): [String!]! }
 type Issue implements Node & Entity {
   children(filter: IDComparator, first: Int, ids: [ID!]!, mode: WorkflowStateType! = backlog): [Issue!]!
   createdAt: DateTime!
@@ -199,7 +203,7 @@ def test_parsing_stops_at_the_operation_types() -> None:
         ("type Nothing = {};", "no `type Scalars = {`"),
         (HEADER + "type Query = { __typename?: \"Query\"; a: Missing; };\n", "not declared: Missing"),
         (HEADER + "type Query = { __typename?: \"Query\"; a: Scalars[\"Int\"]; };\n"
-         "declare function helper(): void;\n", "declaration function"),
+         "declare function helper(): void;\n", "declaration helper"),
         (HEADER + "type Issue = { __typename?: \"Issue\"; id: Scalars[\"ID\"]; };\n",
          "no Query type"),
         (HEADER + "type Query = { __typename?: \"Query\"; a: Promise<Scalars[\"Int\"]>; };\n",
