@@ -11,7 +11,9 @@ import json
 
 from graphql import (
     GraphQLSchema,
+    build_client_schema,
     build_schema,
+    introspection_from_schema,
     is_specified_scalar_type,
     lexicographic_sort_schema,
     print_schema,
@@ -97,17 +99,5 @@ def _has_descriptions(schema: GraphQLSchema) -> bool:
 
 
 def _without_descriptions(schema: GraphQLSchema) -> GraphQLSchema:
-    """The same schema with every description removed (rebuilt from its SDL)."""
-    from graphql import parse, print_ast
-    from graphql.language import Visitor, visit
-
-    class _Drop(Visitor):
-        def enter(self, node, *_args):  # type: ignore[no-untyped-def]
-            if getattr(node, "description", None) is not None:
-                node = node.__copy__()
-                node.description = None
-                return node
-            return None
-
-    document = visit(parse(print_schema(schema)), _Drop())
-    return build_schema(print_ast(document))
+    """The same schema with every description removed (a copy, through introspection)."""
+    return build_client_schema(introspection_from_schema(schema, descriptions=False))
