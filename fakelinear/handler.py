@@ -123,6 +123,8 @@ class FakeLinear:
             new file) and written to it atomically after every committed mutation, before the
             response is returned.
         max_body_bytes: larger request bodies get HTTP 413.
+        schema: path of an SDL to serve instead of Linear's schema as fakelinear ships it
+            (e.g. one written by ``fakelinear schema pull``).
     """
 
     def __init__(
@@ -137,6 +139,7 @@ class FakeLinear:
         *,
         state_file: str | os.PathLike[str] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        schema: str | os.PathLike[str] | None = None,
     ) -> None:
         if workspaces < 0:
             raise ValueError("workspaces must be >= 0")
@@ -151,7 +154,7 @@ class FakeLinear:
         self._workspace_plan = plan
         self._seed_content = seed_content
         self._plan = self._coerce_plan(profile)
-        self._api = self._make_api()
+        self._api = self._make_api(schema)
         self._seq = 0
         restored = False
         if self.state_file is not None and self.state_file.exists() and self.state_file.stat().st_size:
@@ -195,16 +198,16 @@ class FakeLinear:
         # Lets search lag be longer for issues of new teams (F4), without the engine
         # knowing the model.
         try:
-            team = self.model.workspace(workspace_id).store["Team"].get(team_id)
+            team = self.model.workspace(workspace_id).store.get("Team", team_id)
         except Exception:  # noqa: BLE001 - unknown workspace/team: no extra lag
             return None
         return getattr(team, "created_at", None)
 
     @staticmethod
-    def _make_api() -> Any:
+    def _make_api(schema: str | os.PathLike[str] | None = None) -> Any:
         from fakelinear.api import GraphQLApi
 
-        return GraphQLApi()
+        return GraphQLApi(schema)
 
     def _new_core(self) -> None:
         """Fresh RNG, model, journal and fault engine (no workspaces yet)."""
@@ -212,7 +215,7 @@ class FakeLinear:
         from fakelinear.model import Model
 
         self.rng = Rng(self.seed)
-        self.model = Model(self.rng, self.clock)
+        self.model = Model(self.rng, self.clock, self._api.catalog)
         self.journal = faults.Journal()
         self._engine = self._make_engine()
         self._tokens: list[str] = []
@@ -250,7 +253,7 @@ class FakeLinear:
         if plan is not None:
             kwargs["plan"] = plan
         ws = self.model.create_workspace(**kwargs)
-        self._setup_ids[ws.id] = frozenset(eid for table in ws.store.values() for eid in table)
+        self._setup_ids[ws.id] = frozenset(ws.store.kind_of)
         token = self._token_for(len(self._tokens))
         while token in self._key_to_ws:  # astronomically unlikely; keep keys unique anyway
             token = self._token_for(len(self._tokens) + len(self._key_to_ws) + 1000)
@@ -386,7 +389,7 @@ class FakeLinear:
         if getattr(self.clock, "virtual", False):
             with contextlib.suppress(ValueError):  # never backwards
                 self.clock.set(float(state["clock"]))  # type: ignore[attr-defined]
-        self.model = Model.restore(state["model"], self.rng, self.clock)
+        self.model = Model.restore(state["model"], self.rng, self.clock, self._api.catalog)
         self.journal = faults.Journal()
         self._setup_ids = {}
         self._engine = self._make_engine()
@@ -598,6 +601,8 @@ class FakeLinear:
             return outcome
 
         response = self._engine.process(ctx, execute)
+        # Committed changes are news for observers (webhooks); nobody listens yet.
+        workspace.drain_changes()
         if committed:
             self._persist_if_durable()
         return response

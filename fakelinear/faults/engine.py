@@ -310,14 +310,15 @@ class FaultEngine:
             matching.append((index, rule, n))
         if not matching:
             return None
-        root = next((f for f in ctx.root_fields if f.endswith("Create")), ctx.root_fields[0])
+        creates = getattr(ctx.prepared, "creates", ())
+        root, entity_type = creates[0] if creates else (ctx.root_fields[0], "Entity")
         entity_id = self.rng.uuid4("phantom", key, ctx.body_hash, cseq)
         stuck_key = (key, ctx.body_hash)
         if stuck_key in self._stuck:
             until = self._stuck[stuck_key]
             if until is None or now < until:
                 status = matching[0][1].http_status
-                return self._conflict(root, entity_id, status, {"sticky": True})
+                return self._conflict(root, entity_type, entity_id, status, {"sticky": True})
             del self._stuck[stuck_key]
         for index, rule, n in matching:
             if not self._available("phantom_conflict", index, rule.times):
@@ -329,12 +330,15 @@ class FaultEngine:
                     self._stuck[stuck_key] = None
                 elif rule.sticky_for > 0:
                     self._stuck[stuck_key] = now + rule.sticky_for
-                return self._conflict(root, entity_id, rule.http_status, {"rule": index, "cold_start": cold})
+                return self._conflict(root, entity_type, entity_id, rule.http_status,
+                                      {"rule": index, "cold_start": cold})
         return None
 
-    def _conflict(self, root: str, entity_id: str, status: int, detail: dict[str, Any]) -> _Fault:
-        body = responses.conflict_body(root, entity_id)
-        detail = {**detail, "entity_id": entity_id, "entity_type": responses.created_type(root)}
+    def _conflict(
+        self, root: str, entity_type: str, entity_id: str, status: int, detail: dict[str, Any]
+    ) -> _Fault:
+        body = responses.conflict_body(root, entity_type, entity_id)
+        detail = {**detail, "entity_id": entity_id, "entity_type": entity_type}
         return _Fault(
             "phantom_conflict",
             Response(status, {"content-type": responses.JSON}, api_errors.dumps(body)),

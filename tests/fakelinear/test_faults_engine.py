@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+from fakelinear.api import schema_bundle
 from fakelinear.api.visibility import ALWAYS_VISIBLE
 from fakelinear.clock import VirtualClock
 from fakelinear.faults import FaultEngine, FaultPlan, Journal, RequestContext, profile
+from fakelinear.model import Record
 from fakelinear.rng import Rng
 
 KEY = "lin_api_" + "k" * 34 + "abc123"
@@ -31,8 +33,14 @@ class Op:
     document: Any = None
 
     @property
+    def creates(self) -> tuple[tuple[str, str], ...]:
+        """What the real schema says each root field creates."""
+        bundle = schema_bundle()
+        return tuple((r, t) for r in self.root_fields if (t := bundle.created_type(r)) is not None)
+
+    @property
     def is_create(self) -> bool:
-        return any(f.endswith("Create") for f in self.root_fields)
+        return bool(self.creates)
 
 
 @dataclass
@@ -279,12 +287,9 @@ def test_calm_never_refuses_but_reports() -> None:
     assert h.send("issues", commits=False).headers["x-ratelimit-requests-remaining"] == "0"
 
 
-@dataclass
-class Ent:
-    id: str
-    created_at: float
-    kind: str = "Issue"
-    team_id: str | None = None
+def Ent(entity_id: str, created_at: float, kind: str = "Issue", team_id: str | None = None) -> Record:  # noqa: N802
+    """A stored record as the lag policy sees it."""
+    return Record({"__typename": kind, "id": entity_id, "createdAt": created_at, "teamId": team_id})
 
 
 def test_read_lag_in_virtual_seconds() -> None:
@@ -381,7 +386,7 @@ def test_model_lookup_for_new_team_search_lag() -> None:
 
     fake = FakeLinear(seed=3, plan="unlimited")
     ws = fake.workspace_for(fake.tokens[0])
-    team = ws.create_team("Fresh")
+    team = ws.create("Team", name="Fresh")
     engine = FaultEngine(FaultPlan.from_dict({"lag": {"search_seconds": 10, "new_team_window": 600,
                                                        "new_team_search_extra": 50}}),
                          Rng(0), fake.clock, Journal(), model=fake.model)
