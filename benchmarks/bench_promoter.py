@@ -10,8 +10,16 @@
   write-backs against an instant in-memory client) with 1,000,000 findings of which 5 are
   promotable, against a baseline: the same fetch with the partial index dropped (a scan).
 
+* scale, SQLite and PostgreSQL side by side: ``fetch_promotable`` and the promote cycle with
+  ``--scale-sizes`` findings (default 1,000 and 1,000,000) of which 5 are promotable, in the
+  same run, as medians, with the ratio largest/smallest (the aim: <= 2x). On PostgreSQL the
+  baseline is the previous fetch (joined to the class table), run on the same data, and the
+  ``EXPLAIN ANALYZE`` of both statements at the largest size is printed. PostgreSQL comes from
+  ``FAKELINEAR_PG_DSN`` (``scripts/with-postgres.sh`` starts a throwaway server); without it
+  that part is skipped.
+
 Run: ``.venv/bin/python -m benchmarks.bench_promoter [--findings 1000000] [--repeat 15]
-[--observe-findings 200000] [--observe-rounds 3]``.
+[--observe-findings 200000] [--observe-rounds 3] [--scale-sizes 1000,1000000] [--only scale]``.
 Reports medians and the indexed/baseline ratio.
 """
 
@@ -143,6 +151,133 @@ def _observe_rounds(n: int, rounds: int, tmp: str) -> dict[str, dict[str, list[t
     return out
 
 
+# -- scale: SQLite and PostgreSQL, small vs large, same run -------------------------------------
+
+#: The previous PostgreSQL fetch (before issue 13): joined to the class table, the planner
+#: cannot bound the index range and switches to a sequential scan as the table grows.
+_PG_JOIN_FETCH = (
+    "SELECT f.finding_id FROM {findings} f JOIN {classes} c ON c.cls = f.cls "
+    "WHERE f.cls = %s AND f.issue_id IS NULL AND f.last_cycle = c.cycle "
+    "AND f.start_cycle <= c.cycle - %s + 1 ORDER BY f.start_cycle, f.finding_id LIMIT %s"
+)
+
+
+def _populate(store, n: int, k: int, cls: str = "bench") -> int:  # noqa: ANN001
+    """n findings of which k have streak 4 (seen two cycles earlier), the rest streak 2; the
+    threshold that selects exactly the k."""
+    bulk = _findings(n, cls)
+    store.observe(cls, bulk[:k])
+    store.observe(cls, bulk[:k])
+    store.observe(cls, bulk)
+    store.observe(cls, bulk)
+    return 4
+
+
+def _unlink(store) -> None:  # noqa: ANN001
+    """Undo the links a promote cycle made, so the next sample does the same work."""
+    if hasattr(store, "_t"):  # PostgreSQL
+        store._conn.execute(store._q("UPDATE {findings} SET issue_id = NULL, identifier = NULL "
+                                     "WHERE issue_id IS NOT NULL"))
+    else:
+        store._conn.execute("UPDATE findings SET issue_id = NULL, identifier = NULL "
+                            "WHERE issue_id IS NOT NULL")
+
+
+def _measure(store, threshold: int, k: int, repeat: int, cls: str = "bench") -> dict[str, float]:  # noqa: ANN001
+    """Medians (ms) of ``fetch_promotable`` and of a whole promote cycle."""
+    fetches, cycles = [], []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        rows = store.fetch_promotable(cls, threshold, 11)
+        fetches.append(time.perf_counter() - t)
+        assert len(rows) == k, len(rows)
+    for _ in range(repeat):
+        p = LinearPromoter(store, _InstantClient(), "team", threshold, registry=CollectorRegistry(),
+                           owner="bench")
+        t = time.perf_counter()
+        r = p.promote_class(cls)
+        cycles.append(time.perf_counter() - t)
+        assert r.promoted == k, r
+        _unlink(store)
+    return {"fetch": _median_ms(fetches), "cycle": _median_ms(cycles)}
+
+
+def _pg_join_fetch(store, threshold: int, repeat: int, cls: str = "bench") -> float:  # noqa: ANN001
+    """Median (ms) of the previous, joined fetch on the same data."""
+    q = store._q(_PG_JOIN_FETCH)
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        store._conn.execute(q, (cls, threshold, 11), prepare=False).fetchall()
+        samples.append(time.perf_counter() - t)
+    return _median_ms(samples)
+
+
+def _pg_explain(store, threshold: int, cls: str = "bench") -> tuple[str, str]:  # noqa: ANN001
+    """EXPLAIN ANALYZE of the store's fetch and of the previous joined one."""
+    from psycopg import sql
+
+    query, params = store.fetch_promotable_query(cls, threshold, 11)
+    lines = []
+    for q, a in ((query, params), (store._q(_PG_JOIN_FETCH), (cls, threshold, 11))):
+        rows = store._conn.execute(sql.SQL("EXPLAIN (ANALYZE, COSTS OFF) ") + q, a).fetchall()
+        lines.append("\n".join("    " + r[0] for r in rows))
+    return lines[0], lines[1]
+
+
+def scale(sizes: list[int], k: int, repeat: int, tmp: str) -> None:
+    """fetch_promotable and the promote cycle at each size, SQLite then PostgreSQL."""
+    results: dict[str, dict[int, dict[str, float]]] = {"sqlite": {}, "postgresql": {}}
+    for n in sizes:
+        store = SQLiteFindingStore(os.path.join(tmp, f"scale-{n}.db"))
+        t = time.perf_counter()
+        threshold = _populate(store, n, k)
+        built = time.perf_counter() - t
+        results["sqlite"][n] = _measure(store, threshold, k, repeat)
+        store.close()
+        m = results["sqlite"][n]
+        print(f"scale sqlite {n:,} findings ({k} promotable; built in {built:.1f}s): fetch median "
+              f"{m['fetch']:.3f} ms, promote cycle median {m['cycle']:.3f} ms", flush=True)
+    dsn = os.environ.get("FAKELINEAR_PG_DSN")
+    if not dsn:
+        print("scale postgresql: skipped (FAKELINEAR_PG_DSN is not set; run through "
+              "scripts/with-postgres.sh)")
+    else:
+        import psycopg
+
+        from promoter.store.postgres import PostgresFindingStore
+
+        for n in sizes:
+            schema = f"bench_scale_{n}_{uuid.uuid4().hex[:6]}"
+            store = PostgresFindingStore(dsn, schema=schema)
+            try:
+                t = time.perf_counter()
+                threshold = _populate(store, n, k)
+                store._conn.execute(store._q("ANALYZE {findings}"))
+                store._conn.execute(store._q("ANALYZE {classes}"))
+                built = time.perf_counter() - t
+                m = results["postgresql"][n] = _measure(store, threshold, k, repeat)
+                m["join_fetch"] = _pg_join_fetch(store, threshold, repeat)
+                print(f"scale postgresql {n:,} findings ({k} promotable; built in {built:.1f}s): fetch "
+                      f"median {m['fetch']:.3f} ms, promote cycle median {m['cycle']:.3f} ms; previous "
+                      f"joined fetch median {m['join_fetch']:.3f} ms", flush=True)
+                if n == max(sizes):
+                    now, before = _pg_explain(store, threshold)
+                    print(f"  EXPLAIN ANALYZE, fetch_promotable at {n:,}:\n{now}")
+                    print(f"  EXPLAIN ANALYZE, previous joined fetch at {n:,}:\n{before}")
+            finally:
+                store.close()
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    lo, hi = min(sizes), max(sizes)
+    for kind, by_size in results.items():
+        if lo in by_size and hi in by_size:
+            r = {key: by_size[hi][key] / by_size[lo][key] for key in by_size[lo]}
+            extra = f", previous joined fetch {r['join_fetch']:.1f}x" if "join_fetch" in r else ""
+            print(f"scale {kind}: {hi:,} vs {lo:,} findings: fetch {r['fetch']:.2f}x, promote cycle "
+                  f"{r['cycle']:.2f}x{extra}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--findings", type=int, default=1_000_000)
@@ -150,6 +285,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--observe-findings", type=int, default=200_000)
     ap.add_argument("--observe-rounds", type=int, default=3)
+    ap.add_argument("--scale-sizes", default="1000,1000000",
+                    help="comma-separated store sizes for the SQLite/PostgreSQL scale comparison")
+    ap.add_argument("--only", choices=("sqlite", "scale"), default=None,
+                    help="run only the SQLite section or only the scale comparison")
     args = ap.parse_args(argv)
     n, k = args.findings, args.promotable
     c0 = time.process_time()
@@ -158,6 +297,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cpu(s), "
           f"sqlite {sqlite3.sqlite_version}, load average {os.getloadavg()[0]:.1f}; "
           f"calibration sum(range(10**7)): {calib:.2f} CPU-s")
+    if args.only != "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            scale([int(x) for x in args.scale_sizes.split(",")], k, args.repeat, tmp)
+        if args.only == "scale":
+            return
 
     with tempfile.TemporaryDirectory() as tmp:
         sha_rate, raw_rate = _raw_baselines(n, tmp)

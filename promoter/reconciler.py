@@ -1,10 +1,12 @@
 """``promoter reconcile``: repair links and duplicates from the issues themselves.
 
 It reads every issue of the team (all pages, archived and trashed included), groups those
-whose body carries a ``finding-id: v1:<hex>`` line by finding, and then:
+whose body ends with the promoter's own ``finding-id: v1:<hex>`` trailer by finding (a
+marker-like line in user text is never taken for it: see :mod:`promoter.findings`), and then:
 
 * a finding that is unlinked in the store is linked to the group's canonical issue — the
-  finding's current link if that issue is live, else the **oldest live** issue;
+  finding's current link if that issue is live, else the **oldest live** issue (by creation
+  time, then by issue number: ``ENG-9`` before ``ENG-10``);
 * every other live issue of the group that is not already canceled is related to the
   canonical one as ``duplicate`` and moved to the team's canceled workflow state.
 
@@ -16,8 +18,10 @@ before any write. Only then does it act. Live means neither archived nor trashed
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from promoter.findings import parse_finding_id
@@ -41,15 +45,51 @@ class ReconcileReport:
     unknown_findings: int = 0
     errors: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
+    #: Every planned repair with full ids: ``{"action": "link", "finding_id", "issue_id",
+    #: "identifier", "done"}`` or ``{"action": "duplicate", "issue_id", "identifier",
+    #: "canonical_id", "canonical_identifier", "done"}``.
+    repairs_planned: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def repairs(self) -> int:
         """Links made plus duplicates marked."""
         return self.linked + self.duplicates_marked
 
+    def to_dict(self, dry_run: bool = False) -> dict[str, Any]:
+        """JSON-able form (the CLI's ``--json``)."""
+        return {
+            "dry_run": dry_run,
+            "issues_read": self.issues_read,
+            "carrying": self.carrying,
+            "linked": self.linked,
+            "duplicates_marked": self.duplicates_marked,
+            "unknown_findings": self.unknown_findings,
+            "repairs": self.repairs,
+            "actions": list(self.repairs_planned),
+            "errors": list(self.errors),
+        }
+
 
 def _live(issue: Any) -> bool:
     return not getattr(issue, "archived_at", None) and not getattr(issue, "trashed", False)
+
+
+_NUMBER_RE = re.compile(r"-(\d+)$")
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def age_key(issue: Any) -> tuple[datetime, int, str]:
+    """Oldest first: creation time, then issue number (numeric: ENG-9 before ENG-10), then
+    id. An unreadable time sorts last."""
+    raw = getattr(issue, "created_at", None) or ""
+    try:
+        created = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=UTC)
+    except ValueError:
+        created = _LATEST
+    m = _NUMBER_RE.search(getattr(issue, "identifier", "") or "")
+    return created, int(m.group(1)) if m else 2**63, getattr(issue, "id", "")
 
 
 def _pages(client: Any, team_id: str, page_size: int) -> Iterator[Any]:
@@ -101,9 +141,7 @@ class Reconciler:
         report.carrying = sum(len(g) for g in groups.values())
         plan = _Plan()
         for fid, group in sorted(groups.items()):
-            live = sorted(
-                (i for i in group if _live(i)), key=lambda i: (i.created_at or "", i.identifier)
-            )
+            live = sorted((i for i in group if _live(i)), key=age_key)
             if not live:
                 continue
             row = self.store.get(fid)
@@ -137,11 +175,19 @@ class Reconciler:
         except Exception as exc:
             raise ReconcileAborted(f"read failed, nothing changed: {type(exc).__name__}: {exc}") from exc
         for fid, issue in plan.links:
-            report.actions.append(f"link {fid[:12]} -> {issue.identifier}")
+            report.actions.append(f"link {fid} -> {issue.identifier} ({issue.id})")
+            entry = {"action": "link", "finding_id": fid, "issue_id": issue.id,
+                     "identifier": issue.identifier, "done": False}
+            report.repairs_planned.append(entry)
             if not dry_run and self.store.set_linear_issue_id(fid, issue.id, issue.identifier):
                 report.linked += 1
+                entry["done"] = True
         for dup, canonical in plan.dups:
             report.actions.append(f"duplicate {dup.identifier} of {canonical.identifier}")
+            entry = {"action": "duplicate", "issue_id": dup.id, "identifier": dup.identifier,
+                     "canonical_id": canonical.id, "canonical_identifier": canonical.identifier,
+                     "done": False}
+            report.repairs_planned.append(entry)
             if dry_run:
                 continue
             try:
@@ -152,6 +198,7 @@ class Reconciler:
                 log.warning("reconcile: marking %s as duplicate failed: %s", dup.identifier, exc)
                 continue
             report.duplicates_marked += 1
+            entry["done"] = True
         return report
 
 
