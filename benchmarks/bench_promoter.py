@@ -154,11 +154,14 @@ def _observe_rounds(n: int, rounds: int, tmp: str) -> dict[str, dict[str, list[t
 # -- scale: SQLite and PostgreSQL, small vs large, same run -------------------------------------
 
 #: The previous PostgreSQL fetch (before issue 13): joined to the class table, the planner
-#: cannot bound the index range and switches to a sequential scan as the table grows.
+#: cannot bound the index range and switches to a sequential scan as the table grows. Its
+#: predicate gets ``parked_reason IS NULL`` here so that it may use the same partial index
+#: as the current statement: the only difference measured is join versus LATERAL.
 _PG_JOIN_FETCH = (
     "SELECT f.finding_id FROM {findings} f JOIN {classes} c ON c.cls = f.cls "
-    "WHERE f.cls = %s AND f.issue_id IS NULL AND f.last_cycle = c.cycle "
-    "AND f.start_cycle <= c.cycle - %s + 1 ORDER BY f.start_cycle, f.finding_id LIMIT %s"
+    "WHERE f.cls = %s AND f.issue_id IS NULL AND f.parked_reason IS NULL "
+    "AND f.last_cycle = c.cycle AND f.start_cycle <= c.cycle - %s + 1 "
+    "ORDER BY f.start_cycle, f.finding_id LIMIT %s"
 )
 
 
@@ -183,34 +186,28 @@ def _unlink(store) -> None:  # noqa: ANN001
                             "WHERE issue_id IS NOT NULL")
 
 
-def _measure(store, threshold: int, k: int, repeat: int, cls: str = "bench") -> dict[str, float]:  # noqa: ANN001
-    """Medians (ms) of ``fetch_promotable`` and of a whole promote cycle."""
-    fetches, cycles = [], []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        rows = store.fetch_promotable(cls, threshold, 11)
-        fetches.append(time.perf_counter() - t)
-        assert len(rows) == k, len(rows)
-    for _ in range(repeat):
-        p = LinearPromoter(store, _InstantClient(), "team", threshold, registry=CollectorRegistry(),
-                           owner="bench")
-        t = time.perf_counter()
-        r = p.promote_class(cls)
-        cycles.append(time.perf_counter() - t)
-        assert r.promoted == k, r
-        _unlink(store)
-    return {"fetch": _median_ms(fetches), "cycle": _median_ms(cycles)}
+def _sample(store, threshold: int, k: int, cls: str = "bench") -> tuple[float, float]:  # noqa: ANN001
+    """One ``fetch_promotable`` and one whole promote cycle (seconds), links undone after."""
+    t = time.perf_counter()
+    rows = store.fetch_promotable(cls, threshold, 11)
+    fetch = time.perf_counter() - t
+    assert len(rows) == k, len(rows)
+    p = LinearPromoter(store, _InstantClient(), "team", threshold, registry=CollectorRegistry(),
+                       owner="bench")
+    t = time.perf_counter()
+    r = p.promote_class(cls)
+    cycle = time.perf_counter() - t
+    assert r.promoted == k, r
+    _unlink(store)
+    return fetch, cycle
 
 
-def _pg_join_fetch(store, threshold: int, repeat: int, cls: str = "bench") -> float:  # noqa: ANN001
-    """Median (ms) of the previous, joined fetch on the same data."""
+def _pg_join_sample(store, threshold: int, cls: str = "bench") -> float:  # noqa: ANN001
+    """One run (seconds) of the previous, joined fetch on the same data."""
     q = store._q(_PG_JOIN_FETCH)
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        store._conn.execute(q, (cls, threshold, 11), prepare=False).fetchall()
-        samples.append(time.perf_counter() - t)
-    return _median_ms(samples)
+    t = time.perf_counter()
+    store._conn.execute(q, (cls, threshold, 11), prepare=False).fetchall()
+    return time.perf_counter() - t
 
 
 def _pg_explain(store, threshold: int, cls: str = "bench") -> tuple[str, str]:  # noqa: ANN001
@@ -226,56 +223,79 @@ def _pg_explain(store, threshold: int, cls: str = "bench") -> tuple[str, str]:  
 
 
 def scale(sizes: list[int], k: int, repeat: int, tmp: str) -> None:
-    """fetch_promotable and the promote cycle at each size, SQLite then PostgreSQL."""
-    results: dict[str, dict[int, dict[str, float]]] = {"sqlite": {}, "postgresql": {}}
+    """fetch_promotable and the promote cycle at each size, SQLite and PostgreSQL.
+
+    Every store is built first; then the measurements go round by round, one sample of each
+    store per round (in rotating order), so a load change on a shared machine hits every size
+    alike."""
+    stores: list[tuple[str, int, object, int]] = []  # (kind, size, store, threshold)
     for n in sizes:
         store = SQLiteFindingStore(os.path.join(tmp, f"scale-{n}.db"))
         t = time.perf_counter()
-        threshold = _populate(store, n, k)
-        built = time.perf_counter() - t
-        results["sqlite"][n] = _measure(store, threshold, k, repeat)
-        store.close()
-        m = results["sqlite"][n]
-        print(f"scale sqlite {n:,} findings ({k} promotable; built in {built:.1f}s): fetch median "
-              f"{m['fetch']:.3f} ms, promote cycle median {m['cycle']:.3f} ms", flush=True)
+        stores.append(("sqlite", n, store, _populate(store, n, k)))
+        print(f"built sqlite {n:,} findings in {time.perf_counter() - t:.1f}s", flush=True)
     dsn = os.environ.get("FAKELINEAR_PG_DSN")
+    schemas: list[str] = []
     if not dsn:
         print("scale postgresql: skipped (FAKELINEAR_PG_DSN is not set; run through "
               "scripts/with-postgres.sh)")
     else:
-        import psycopg
-
         from promoter.store.postgres import PostgresFindingStore
 
         for n in sizes:
             schema = f"bench_scale_{n}_{uuid.uuid4().hex[:6]}"
+            schemas.append(schema)
             store = PostgresFindingStore(dsn, schema=schema)
-            try:
-                t = time.perf_counter()
-                threshold = _populate(store, n, k)
-                store._conn.execute(store._q("ANALYZE {findings}"))
-                store._conn.execute(store._q("ANALYZE {classes}"))
-                built = time.perf_counter() - t
-                m = results["postgresql"][n] = _measure(store, threshold, k, repeat)
-                m["join_fetch"] = _pg_join_fetch(store, threshold, repeat)
-                print(f"scale postgresql {n:,} findings ({k} promotable; built in {built:.1f}s): fetch "
-                      f"median {m['fetch']:.3f} ms, promote cycle median {m['cycle']:.3f} ms; previous "
-                      f"joined fetch median {m['join_fetch']:.3f} ms", flush=True)
-                if n == max(sizes):
-                    now, before = _pg_explain(store, threshold)
-                    print(f"  EXPLAIN ANALYZE, fetch_promotable at {n:,}:\n{now}")
-                    print(f"  EXPLAIN ANALYZE, previous joined fetch at {n:,}:\n{before}")
-            finally:
-                store.close()
-                with psycopg.connect(dsn, autocommit=True) as conn:
+            t = time.perf_counter()
+            threshold = _populate(store, n, k)
+            # What autovacuum does after a bulk load: drop the dead row versions the two full
+            # observe cycles left, and refresh the statistics.
+            store._conn.execute(store._q("VACUUM ANALYZE {findings}"))
+            store._conn.execute(store._q("ANALYZE {classes}"))
+            stores.append(("postgresql", n, store, threshold))
+            print(f"built postgresql {n:,} findings in {time.perf_counter() - t:.1f}s", flush=True)
+    samples: dict[tuple[str, int], dict[str, list[float]]] = {
+        (kind, n): {"fetch": [], "cycle": [], "join_fetch": []} for kind, n, _, _ in stores}
+    try:
+        for _, _, store, threshold in stores:  # warm-up: connection caches, first plans
+            _sample(store, threshold, k)
+        for r in range(repeat):
+            # Rotate who goes first: the first request after a pause pays for waking the
+            # database up on a loaded machine; every store takes that turn equally often.
+            for kind, n, store, threshold in stores[r % len(stores):] + stores[:r % len(stores)]:
+                fetch, cycle = _sample(store, threshold, k)
+                got = samples[(kind, n)]
+                got["fetch"].append(fetch)
+                got["cycle"].append(cycle)
+                if kind == "postgresql":
+                    got["join_fetch"].append(_pg_join_sample(store, threshold))
+        med = {key: {m: _median_ms(v) for m, v in d.items() if v} for key, d in samples.items()}
+        for kind, n, _, _ in stores:
+            m = med[(kind, n)]
+            extra = f"; previous joined fetch median {m['join_fetch']:.3f} ms" if "join_fetch" in m else ""
+            print(f"scale {kind} {n:,} findings ({k} promotable): fetch median {m['fetch']:.3f} ms, "
+                  f"promote cycle median {m['cycle']:.3f} ms{extra} ({repeat} rounds)")
+        pg_big = [(s, t) for kind, n, s, t in stores if kind == "postgresql" and n == max(sizes)]
+        for store, threshold in pg_big:
+            now, before = _pg_explain(store, threshold)
+            print(f"  EXPLAIN ANALYZE, fetch_promotable at {max(sizes):,}:\n{now}")
+            print(f"  EXPLAIN ANALYZE, previous joined fetch at {max(sizes):,}:\n{before}")
+        lo, hi = min(sizes), max(sizes)
+        for kind in ("sqlite", "postgresql"):
+            if (kind, lo) in med and (kind, hi) in med:
+                r = {key: med[(kind, hi)][key] / med[(kind, lo)][key] for key in med[(kind, lo)]}
+                extra = f", previous joined fetch {r['join_fetch']:.1f}x" if "join_fetch" in r else ""
+                print(f"scale {kind}: {hi:,} vs {lo:,} findings: fetch {r['fetch']:.2f}x, promote "
+                      f"cycle {r['cycle']:.2f}x{extra}")
+    finally:
+        for _, _, store, _ in stores:
+            store.close()  # type: ignore[attr-defined]
+        if schemas:
+            import psycopg
+
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                for schema in schemas:
                     conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    lo, hi = min(sizes), max(sizes)
-    for kind, by_size in results.items():
-        if lo in by_size and hi in by_size:
-            r = {key: by_size[hi][key] / by_size[lo][key] for key in by_size[lo]}
-            extra = f", previous joined fetch {r['join_fetch']:.1f}x" if "join_fetch" in r else ""
-            print(f"scale {kind}: {hi:,} vs {lo:,} findings: fetch {r['fetch']:.2f}x, promote cycle "
-                  f"{r['cycle']:.2f}x{extra}")
 
 
 def main(argv: list[str] | None = None) -> None:

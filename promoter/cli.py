@@ -285,10 +285,12 @@ def cmd_reconcile(args: argparse.Namespace, clock: Clock) -> int:
     if not math.isfinite(args.max_wait) or args.max_wait < 0:
         raise UserError("--max-wait must be a number of seconds >= 0")
     client, key, store = _client_and_store(args)
+    policy, budget = RetryPolicy(), WaitBudget(clock, args.max_wait)
     try:
-        team = _team(client, key, args.team, RetryPolicy(), WaitBudget(clock, args.max_wait))
+        team = _team(client, key, args.team, policy, budget)
         try:
-            report = Reconciler(store, client, team.id).run(dry_run=args.dry_run)
+            report = Reconciler(store, client, team.id, retry=policy, budget=budget).run(
+                dry_run=args.dry_run)
         except ReconcileAborted as exc:
             if args.json:
                 _emit(args, {"command": "reconcile", "ok": False, "aborted": str(exc)})

@@ -12,19 +12,24 @@ marker-like line in user text is never taken for it: see :mod:`promoter.findings
 
 It fails closed: everything is read first (all issue pages, the workflow states, the store
 rows); any error, or a page that claims more results without a cursor (truncated), aborts
-before any write. Only then does it act. Live means neither archived nor trashed.
+before any write. Only then does it act. Live means neither archived nor trashed. Given a
+:class:`~promoter.retry.RetryPolicy` (the CLI passes one), a read that fails transiently
+(gateway, transport, rate limit) is retried first; it aborts only if the retries fail too.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from promoter.findings import parse_finding_id
+from promoter.protocols import SystemClock
+from promoter.retry import RetryPolicy, WaitBudget
 from promoter.store.base import FindingStore
 
 log = logging.getLogger(__name__)
@@ -92,7 +97,8 @@ def age_key(issue: Any) -> tuple[datetime, int, str]:
     return created, int(m.group(1)) if m else 2**63, getattr(issue, "id", "")
 
 
-def _pages(client: Any, team_id: str, page_size: int) -> Iterator[Any]:
+def _pages(client: Any, team_id: str, page_size: int,
+           read: Callable[[Callable[[], Any]], Any] = lambda fn: fn()) -> Iterator[Any]:
     """Every team issue; raises :class:`ReconcileAborted` on a truncated page.
 
     Pages are read with ``client.issues`` (cursor pagination) so that a page claiming more
@@ -105,7 +111,8 @@ def _pages(client: Any, team_id: str, page_size: int) -> Iterator[Any]:
     after = None
     seen_cursors: set[str] = set()
     while True:
-        page = client.issues(filter=flt, first=page_size, after=after, include_archived=True)
+        page = read(functools.partial(client.issues, filter=flt, first=page_size, after=after,
+                                      include_archived=True))
         yield from page.nodes
         if not page.has_next_page:
             return
@@ -124,14 +131,26 @@ class _Plan:
 class Reconciler:
     """Reads a team's issues and repairs links and duplicates (see module docstring)."""
 
-    def __init__(self, store: FindingStore, client: Any, team_id: str, page_size: int = 100) -> None:
+    def __init__(self, store: FindingStore, client: Any, team_id: str, page_size: int = 100,
+                 *, retry: RetryPolicy | None = None, budget: WaitBudget | None = None) -> None:
         self.store = store
         self.client = client
         self.team_id = team_id
         self.page_size = page_size
+        #: With ``retry``, each read (a page, the workflow states) is retried on transient
+        #: errors (reads are safe to repeat); without, the first error aborts.
+        self.retry = retry
+        self.budget = budget
+
+    def _read_retrying(self, fn: Callable[[], Any]) -> Any:
+        if self.retry is None:
+            return fn()
+        if self.budget is None:
+            self.budget = WaitBudget(SystemClock())
+        return self.retry.call(fn, self.budget)
 
     def _read(self, report: ReconcileReport) -> tuple[_Plan, str | None]:
-        issues = list(_pages(self.client, self.team_id, self.page_size))
+        issues = list(_pages(self.client, self.team_id, self.page_size, self._read_retrying))
         report.issues_read = len(issues)
         groups: dict[str, list[Any]] = {}
         for issue in issues:
@@ -159,7 +178,8 @@ class Reconciler:
                     plan.dups.append((other, canonical))
         canceled = None
         if plan.dups:
-            states = [s for s in self.client.workflow_states(self.team_id) if s.type == "canceled"]
+            states = [s for s in self._read_retrying(lambda: self.client.workflow_states(self.team_id))
+                      if s.type == "canceled"]
             if not states:
                 raise ReconcileAborted("the team has no canceled workflow state")
             canceled = sorted(states, key=lambda s: (s.position or 0, s.name))[0].id

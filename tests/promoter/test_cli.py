@@ -444,3 +444,13 @@ def test_readme_documents_every_option_the_formats_and_the_environment() -> None
         assert needle in readme, needle
     for cmd in ("observe", "run", "reconcile", "status", "unpark"):
         assert f"promoter {cmd}" in readme
+
+
+def test_reconcile_retries_a_transient_page_read(tmp_path, db, fake_client, no_sleep, capsys) -> None:
+    from promoter.linear.errors import GatewayError
+
+    promotable(tmp_path, db, ["a"])
+    fake_client.add_issue(finding_marker(Finding("C", "a", "k", "").finding_id))
+    fake_client.fail_reads = [GatewayError(503, True)]
+    assert cli.main(["reconcile", "--store", db, "--team", "ENG"]) == 0
+    assert "linked 1" in capsys.readouterr().out and no_sleep == [1.0]

@@ -39,9 +39,12 @@ FAULTS: dict[str, Callable[[FakeLinear], None]] = {
 
 @pytest.fixture
 def served(request: pytest.FixtureRequest) -> Iterator[tuple[FakeLinear, str]]:
-    fake = FakeLinear(seed=5, profile="storm" if request.param == "storm" else "calm")
-    FAULTS[request.param](fake)
-    with ServerThread(fake, "127.0.0.1", 0) as server:
+    profile = request.param if request.param in ("storm", "linear-observed") else "calm"
+    fake = FakeLinear(seed=5, profile=profile)
+    FAULTS.get(request.param, lambda _: None)(fake)
+    # An injected read timeout holds the response this long (not the default 35 s of real
+    # time), then drops the connection: the client sees a transport error either way.
+    with ServerThread(fake, "127.0.0.1", 0, read_timeout_hold=0.2) as server:
         yield fake, server.base_url + "/graphql"
 
 
@@ -117,3 +120,54 @@ def test_disabled_as_a_user_runs_it(served, db, tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"command": "run", "enabled": False, "ok": True, "classes": []}
     assert len(fake.journal) == 0
+
+
+@pytest.mark.parametrize("served", ["linear-observed"], indirect=True)
+def test_an_operator_session_against_the_served_fake(served, tmp_path, monkeypatch, capsys) -> None:
+    """observe → run (idempotent, linear-observed faults) until done → status → reconcile → unpark, through
+    real HTTP, with a poison line and a line forging another finding's marker. The fake runs
+    on a virtual clock: the CLI's waits advance it (no real sleep), and so does each cycle."""
+    from promoter.findings import finding_marker
+    from promoter.protocols import SystemClock
+
+    fake, url = served
+    monkeypatch.setattr(SystemClock, "sleep", lambda self, s: fake.advance(s))
+    monkeypatch.setenv("LINEAR_API_URL", url)
+    monkeypatch.setenv("LINEAR_API_KEY", fake.tokens[0])
+    victim = Finding("lint", "src/a.py:1", "E1", "").finding_id
+    lines = [
+        {"ref_id": "src/a.py:1", "kind": "E1", "title": "[test] a"},
+        {"ref_id": "src/b.py:2", "kind": "E2", "title": "[test] b",
+         "detail": f"copied:\n{finding_marker(victim)}"},
+        {"ref_id": "src/big.py", "kind": "E3", "title": "[test] big", "detail": "x" * (3 * 2**19)},
+    ]
+    f = tmp_path / "findings.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    db = f"sqlite:///{tmp_path}/store.db"
+
+    def cli_json(*argv: str) -> tuple[int, dict]:
+        status = cli.main([*argv, "--json"])
+        return status, json.loads(capsys.readouterr().out)
+
+    statuses = []
+    for _ in range(8):
+        assert cli.main(["observe", "--store", db, "--class", "lint", str(f)]) == 0
+        capsys.readouterr()
+        status, doc = cli_json("run", "--store", db, "--team", "ENG", "--threshold", "2",
+                               "--mode", "idempotent", "--park-after", "2", "--max-backoff", "2")
+        assert status in (0, 1) and doc["ok"] is (status == 0)
+        statuses.append(status)
+        fake.advance(300.0)
+    _, st = cli_json("status", "--store", db)
+    by_ref = {r["ref_id"]: r for r in st["findings"]}
+    assert by_ref["src/big.py"]["state"] == "parked" and "413" not in by_ref["src/big.py"]["parked_reason"]
+    assert "InvalidInputError" in by_ref["src/big.py"]["parked_reason"]
+    for ref in ("src/a.py:1", "src/b.py:2"):
+        assert by_ref[ref]["state"] == "linked" and len(by_ref[ref]["issue_id"]) == 36
+    assert by_ref["src/a.py:1"]["issue_id"] != by_ref["src/b.py:2"]["issue_id"]
+    assert statuses[-1] == 0  # nothing left to fail: the poison is parked, the rest filed
+    status, rec = cli_json("reconcile", "--store", db, "--team", "ENG")
+    assert status == 0 and rec["issues_read"] >= 2
+    assert rec["linked"] == 0 and rec["carrying"] == 2  # one issue each, no forgery
+    status, un = cli_json("unpark", "--store", db, "--all")
+    assert status == 0 and un["unparked"] == 1

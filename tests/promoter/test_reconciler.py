@@ -221,3 +221,22 @@ def test_report_to_dict_has_full_ids(env) -> None:
     assert {"action": "duplicate", "issue_id": new.id, "identifier": new.identifier,
             "canonical_id": old.id, "canonical_identifier": old.identifier,
             "done": True} in doc["actions"]
+
+
+def test_with_a_retry_policy_transient_read_errors_are_retried(env) -> None:
+    from promoter.linear.errors import TransportError
+    from promoter.retry import RetryPolicy, WaitBudget
+    from tests.promoter.fakes import StepClock
+
+    store, client = env
+    client.add_issue(body(A))
+    client.add_issue(body(A))
+    client.fail_reads = [GatewayError(502, True), TransportError("read")]
+    clock = StepClock()
+    report = Reconciler(store, client, client.team_id, retry=RetryPolicy(3, (1.0, 2.0)),
+                        budget=WaitBudget(clock, 10)).run()
+    assert report.linked == 1 and clock.slept == [1.0, 2.0]
+    client.fail_reads = [GatewayError(502, True)] * 3
+    with pytest.raises(ReconcileAborted, match="3 attempt"):
+        Reconciler(store, client, client.team_id, retry=RetryPolicy(3, (1.0,)),
+                   budget=WaitBudget(clock, 10)).run()
