@@ -27,9 +27,10 @@ Beyond the reference design:
 
 * ``mode="idempotent"``: the issue id is derived from the finding id
   (:func:`promoter.idempotent.issue_uuid`); "conflict on insert" for that id is verified by a
-  lag-aware read on ``clock`` and, when the issue carries our finding id, linked
-  (``recovered``); a phantom conflict is retried (``phantom_retries``, default 2) in the run
-  with a changed body and the same id, then left for the next run. No duplicate can come
+  lag-aware read on ``clock``: an issue found at the derived id is the finding's whatever
+  its text says, and is linked (``recovered``); a phantom conflict — or one the wait budget
+  could not settle — is retried (``phantom_retries``, default 2) in the run with a changed
+  body and the same id, then left for a later run. No duplicate can come
   from a write-back failure, a commit-then-fail 502 or a racing replica.
 * ``circuit_breaker=N``: if a run would create more than N issues for a class (eligible
   candidates, before the cap), nothing is filed and ``breaker_tripped`` is counted.
@@ -406,11 +407,16 @@ class LinearPromoter:
                     log.info("promoter[%s]: issue %s already exists for finding %s: linking",
                              finding.cls, v.issue.identifier, fid)
                     return _Attempt(v.issue, recovered=True)
-                if v.status == "phantom" and attempt + 1 < self.retry.attempts:
-                    log.info("promoter[%s]: phantom conflict for %s; retrying with a new body",
-                             finding.cls, fid)
+                if v.status in ("phantom", "undecided") and attempt + 1 < self.retry.attempts:
+                    # Undecided (no budget left to wait out lag) is retried too: with the same
+                    # id a second issue is impossible, and a phantom passes with a new body.
+                    log.info("promoter[%s]: %s conflict for %s; retrying with a new body",
+                             finding.cls, v.status, fid)
                     continue
-                note = v.status if v.status != "undecided" else "undecided: wait budget exhausted"
+                note = v.status
+                if v.status == "undecided":
+                    note = "undecided: " + (f"last read {type(v.error).__name__}" if v.error
+                                            else "wait budget exhausted")
                 error = v.error or exc
                 self._api_error(finding, error, result, note=note)
                 return _Attempt(error=error)

@@ -50,7 +50,8 @@ def next_cycle(store: FaultyStore, n: int = 1) -> None:
     """One more observation cycle of the findings ``make`` observed (failed creates wait for
     the next cycle: fairness backoff)."""
     refs = sorted({f.ref_id for f in store.list_findings(CLS)})
-    store.observe(CLS, [F(r) for r in refs])
+    for _ in range(n):
+        store.observe(CLS, [F(r) for r in refs])
 
 
 def markers(client: FakeClient) -> list[str]:
@@ -617,3 +618,25 @@ def test_a_shared_budget_spans_classes() -> None:
     p.promote_class("A")
     p.promote_class("B")
     assert budget.waited <= 10.0 and sum(clock.slept) <= 10.0
+
+
+def test_without_budget_to_wait_a_phantom_is_still_retried_with_a_new_body() -> None:
+    p, store, client, clock = make(mode="idempotent", max_wait=0.0)
+    client.phantoms = 1
+    r = p.promote_class(CLS)
+    assert r.promoted == 1 and client.creates == 2 and clock.slept == []
+    assert list(client.issues_by_id) == [issue_uuid(F("r0").finding_id)]
+
+
+def test_without_budget_a_lagging_existing_issue_is_left_for_later_never_duplicated() -> None:
+    p, store, client, clock = make(mode="idempotent", max_wait=0.0)
+    client.commit_then_fail = 1
+    client.lag_reads = 100
+    assert p.promote_class(CLS).api_errors == 1  # the 502 after the commit
+    next_cycle(store)
+    r = p.promote_class(CLS)  # conflict: the issue exists but cannot be read yet, no time to wait
+    assert r.api_errors == 1 and "undecided: wait budget exhausted" in r.errors[0][1]
+    assert client.creates == 1 + 3 and len(client.issues_by_id) == 1 and clock.slept == []
+    client.read_lag.clear()
+    next_cycle(store, 2)  # two failures in a row: it waits 2 cycles
+    assert p.promote_class(CLS).recovered == 1 and len(client.issues_by_id) == 1
