@@ -287,12 +287,12 @@ def _check_numbers(
     team_of: dict[str, str] = {a.issue_id: a.team_id for a in acks if a.issue_id and a.team_id}
     for ws in base_ws.values():
         for issue in _entities(ws, "Issue"):
-            team_of.setdefault(issue["id"], issue["team_id"])
+            team_of.setdefault(issue["id"], issue["teamId"])
     base_gaps: dict[str, int] = {}
     for ws in base_ws.values():
         for team in _entities(ws, "Team"):
-            numbers = {i["number"] for i in _entities(ws, "Issue") if i["team_id"] == team["id"]}
-            base_gaps[team["id"]] = int(team.get("issue_count", 0)) - len(numbers)
+            numbers = {i["number"] for i in _entities(ws, "Issue") if i["teamId"] == team["id"]}
+            base_gaps[team["id"]] = int(team.get("_lastIssueNumber", 0)) - len(numbers)
     explained: Counter[str] = Counter()
     unknown_purges = 0
     seen_targets: set[str] = set()
@@ -313,13 +313,13 @@ def _check_numbers(
             if n > 1:
                 report.add("numbering", f"workspace {wid}: identifier {ident} used {n} times")
         for team in _entities(ws, "Team"):
-            numbers = [i["number"] for i in _entities(ws, "Issue") if i["team_id"] == team["id"]]
+            numbers = [i["number"] for i in _entities(ws, "Issue") if i["teamId"] == team["id"]]
             dup = [n for n, c in Counter(numbers).items() if c > 1]
             if dup:
                 report.add("numbering", f"team {team['key']}: numbers {dup[:5]} used twice")
-            count = int(team.get("issue_count", 0))
+            count = int(team.get("_lastIssueNumber", 0))
             if numbers and max(numbers) > count:
-                report.add("numbering", f"team {team['key']}: number {max(numbers)} > issue_count {count}")
+                report.add("numbering", f"team {team['key']}: number {max(numbers)} > last issue number {count}")
             gaps = count - len(set(numbers))
             allowed = base_gaps.get(team["id"], 0) + explained.get(team["id"], 0)
             if gaps > allowed + unknown_purges:

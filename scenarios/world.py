@@ -136,7 +136,7 @@ class World:
             with self.fake.lock:
                 if self.cfg.zombie_issues:
                     self._make_zombies(self.cfg.zombie_issues)
-                self.team = self.ws.create_team(TEAM_NAME, key=TEAM_KEY)
+                self.team = self.ws.create("Team", name=TEAM_NAME, key=TEAM_KEY)
             self.team_id = self.team.id
             for _ in range(self.cfg.replicas):
                 self.add_replica()
@@ -165,10 +165,10 @@ class World:
         free plan's 250 until purged), made ``ZOMBIE_AGE`` before the scenario starts."""
         teams = [t for t in self.ws.all("Team") if t.archived_at is None]
         # The workspace's own team if it has one (the free plan allows only 2 teams).
-        team = teams[0] if teams else self.ws.create_team(ZOMBIE_TEAM, key="ZMB")
+        team = teams[0] if teams else self.ws.create("Team", name=ZOMBIE_TEAM, key="ZMB")
         for i in range(count):
-            issue = self.ws.create_issue(team_id=team.id, title=f"[test] zombie {i}")
-            self.ws.delete_issue(issue.id)
+            issue = self.ws.create("Issue", teamId=team.id, title=f"[test] zombie {i}")
+            self.ws.delete("Issue", issue.id)
         self.fake.advance(ZOMBIE_AGE)
 
     # -- stores and replicas -------------------------------------------------------------
@@ -342,7 +342,7 @@ class World:
                 state = self.ws.get("WorkflowState", issue.state_id) if issue.state_id else None
                 out.append(IssueFact(
                     id=issue.id, identifier=issue.identifier, finding_id=fid,
-                    created_at=issue.created_at, number=issue.number, trashed=bool(issue.trashed),
+                    created_at=issue.created_at, number=int(issue.number), trashed=bool(issue.trashed),
                     archived=issue.archived_at is not None,
                     canceled=getattr(state, "type", None) == "canceled", title=issue.title,
                 ))

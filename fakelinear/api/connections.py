@@ -1,18 +1,26 @@
-"""Relay connections over ordered lists of model entities.
+"""Relay connections that cost O(page), not O(workspace).
 
-Cursors are entity ids (Linear's cursors are opaque; ids keep them stable across inserts).
-Order: oldest first by ``createdAt`` (or by ``updatedAt`` when ``orderBy: updatedAt``),
-ties broken by insertion order.
+A connection walks an ordered *source* (a store index, or a small sorted list) from the
+cursor's position, found by binary search, and stops as soon as the page is full; records
+that fail the filter on the way are the only extra cost. Cursors are entity ids (Linear's
+cursors are opaque; ids keep them stable across inserts). Order: oldest first by
+``createdAt``, or by ``updatedAt`` with ``orderBy: updatedAt``; ties in insertion order.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 from fakelinear.model.errors import InvalidInput
+from fakelinear.model.records import SEQ, Record
+from fakelinear.model.sorted_index import SortedIndex
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 250
+
+Predicate = Callable[[Record], bool]
 
 
 class PaginationError(InvalidInput):
@@ -30,72 +38,152 @@ def check_page_args(first: int | None, last: int | None) -> None:
             raise PaginationError(f"{name} must not be less than 0")
 
 
-def order(items: list[Any], order_by: str | None) -> list[Any]:
-    """Items in the connection's order (stable)."""
-    if order_by == "updatedAt":
-        return sorted(items, key=lambda e: e.updated_at)
-    return sorted(items, key=lambda e: e.created_at)
+def order_field(order_by: str | None) -> str:
+    """The record key an ``orderBy`` value sorts on."""
+    return "updatedAt" if order_by == "updatedAt" else "createdAt"
 
 
-def _position(items: list[Any], cursor: str, order_by: str | None, lookup: Any) -> tuple[int, bool]:
-    """Index of ``cursor`` in ``items`` and whether it is present. Unknown-to-this-list
-    cursors (entity filtered out or hidden) are placed by their sort key when we can
-    find the entity; otherwise the cursor is invalid."""
-    for index, item in enumerate(items):
-        if item.id == cursor:
-            return index, True
-    entity = lookup(cursor) if lookup is not None else None
-    if entity is None:
+class Source(Protocol):
+    """An ordered sequence of records that can be entered at a cursor."""
+
+    def __len__(self) -> int: ...
+    def position_after(self, rec: Record) -> int: ...
+    def position_before(self, rec: Record) -> int: ...
+    def forward(self, start: int, stop: int) -> Iterator[Record]: ...
+    def backward(self, stop: int, start: int) -> Iterator[Record]: ...
+
+
+class IndexSource:
+    """A store index of one kind (a whole table, or the records referencing one id)."""
+
+    __slots__ = ("_records", "_index", "_field")
+
+    def __init__(self, records: dict[str, Record], index: SortedIndex, order_by: str | None) -> None:
+        self._records = records
+        self._index = index
+        self._field = order_field(order_by)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def position_after(self, rec: Record) -> int:
+        return self._index.after(rec[self._field], rec[SEQ])
+
+    def position_before(self, rec: Record) -> int:
+        return self._index.before(rec[self._field], rec[SEQ])
+
+    def forward(self, start: int, stop: int) -> Iterator[Record]:
+        records = self._records
+        for entity_id in self._index.forward(start, stop):
+            rec = records.get(entity_id)
+            if rec is not None:
+                yield rec
+
+    def backward(self, stop: int, start: int) -> Iterator[Record]:
+        records = self._records
+        for entity_id in self._index.backward(stop, start):
+            rec = records.get(entity_id)
+            if rec is not None:
+                yield rec
+
+
+class ListSource:
+    """A small list of records (a reference list, a join, a merge of several kinds)."""
+
+    __slots__ = ("_items", "_keys", "_field")
+
+    def __init__(self, items: list[Record], order_by: str | None) -> None:
+        field = order_field(order_by)
+        self._field = field
+        self._items = sorted(items, key=lambda r: (r[field], r[SEQ]))
+        self._keys = [(r[field], r[SEQ]) for r in self._items]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def position_after(self, rec: Record) -> int:
+        return bisect_right(self._keys, (rec[self._field], rec[SEQ]))
+
+    def position_before(self, rec: Record) -> int:
+        return bisect_left(self._keys, (rec[self._field], rec[SEQ]))
+
+    def forward(self, start: int, stop: int) -> Iterator[Record]:
+        yield from self._items[max(start, 0):stop]
+
+    def backward(self, stop: int, start: int) -> Iterator[Record]:
+        for index in range(min(stop, len(self._items)) - 1, max(start, 0) - 1, -1):
+            yield self._items[index]
+
+
+EMPTY = ListSource([], None)
+
+
+def _take(records: Iterator[Record], predicate: Predicate, count: int) -> list[Record]:
+    out: list[Record] = []
+    if count <= 0:
+        return out
+    for rec in records:
+        if predicate(rec):
+            out.append(rec)
+            if len(out) >= count:
+                break
+    return out
+
+
+def _cursor(lookup: Callable[[str], Record | None], cursor: Any) -> Record:
+    rec = lookup(cursor) if isinstance(cursor, str) else None
+    if rec is None:
         raise PaginationError("Invalid cursor", "The pagination cursor is not valid.")
-    attr = "updated_at" if order_by == "updatedAt" else "created_at"
-    key = getattr(entity, attr)
-    index = 0
-    while index < len(items) and getattr(items[index], attr) <= key:
-        index += 1
-    return index, False
+    return rec
 
 
 def paginate(
-    items: list[Any],
-    *,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    order_by: str | None = None,
-    lookup: Any = None,
-    ordered: bool = False,
-) -> dict[str, Any]:
-    """A Relay connection dict (nodes, edges, pageInfo) for ``items``."""
+    source: Source,
+    args: dict[str, Any],
+    predicate: Predicate,
+    lookup: Callable[[str], Record | None],
+) -> tuple[list[Record], dict[str, Any]]:
+    """The page of ``source`` that ``args`` (first/last/after/before) select among the
+    records passing ``predicate``, and its ``pageInfo``."""
+    first, last = args.get("first"), args.get("last")
     check_page_args(first, last)
-    if not ordered:
-        items = order(items, order_by)
-    start, end = 0, len(items)
+    after, before = args.get("after"), args.get("before")
+    start, stop = 0, len(source)
     if after is not None:
-        index, present = _position(items, after, order_by, lookup)
-        start = index + 1 if present else index
+        start = source.position_after(_cursor(lookup, after))
     if before is not None:
-        index, _present = _position(items, before, order_by, lookup)
-        end = min(end, index)
-    start = min(start, end)
-    window = items[start:end]
-    has_next = end < len(items)
-    has_prev = start > 0
-    if first is None and last is None:
-        first = DEFAULT_PAGE
-    if first is not None:
-        has_next = has_next or len(window) > first
-        window = window[:first]
-    if last is not None:
-        has_prev = has_prev or len(window) > last
-        window = window[len(window) - last :] if last else []
+        stop = source.position_before(_cursor(lookup, before))
+    if last is not None and first is None:
+        window = _take(source.backward(stop, start), predicate, last + 1)
+        overflow_back, overflow_forward = len(window) > last, False
+        page = window[:last][::-1]
+    else:
+        count = DEFAULT_PAGE if first is None else first
+        window = _take(source.forward(start, stop), predicate, count + 1)
+        overflow_forward, overflow_back = len(window) > count, False
+        page = window[:count]
+        if last is not None:
+            overflow_back = len(page) > last
+            page = page[len(page) - last:] if last else []
+    # Like Relay's reference: a page also has neighbours beyond its cursors.
+    has_next = overflow_forward or (
+        before is not None and bool(_take(source.forward(stop, len(source)), predicate, 1))
+    )
+    has_prev = overflow_back or (
+        after is not None and bool(_take(source.backward(start, 0), predicate, 1))
+    )
+    return page, {
+        "hasNextPage": has_next,
+        "hasPreviousPage": has_prev,
+        "startCursor": page[0]["id"] if page else None,
+        "endCursor": page[-1]["id"] if page else None,
+    }
+
+
+def connection(page: list[Record], page_info: dict[str, Any]) -> dict[str, Any]:
+    """The Relay connection object for a page."""
     return {
-        "nodes": window,
-        "edges": [{"node": node, "cursor": node.id} for node in window],
-        "pageInfo": {
-            "hasNextPage": has_next,
-            "hasPreviousPage": has_prev,
-            "startCursor": window[0].id if window else None,
-            "endCursor": window[-1].id if window else None,
-        },
+        "nodes": page,
+        "edges": [{"node": rec, "cursor": rec["id"]} for rec in page],
+        "pageInfo": page_info,
     }

@@ -114,6 +114,19 @@ def invalid_input_error(
     )
 
 
+def unsupported_error(operation: str, path: list[str | int] | None = None) -> dict[str, Any]:
+    """An operation fakelinear does not model: a clear, documented refusal in Linear's shape
+    (type ``not supported``, code ``NOT_SUPPORTED``, statusCode 400)."""
+    return linear_error(
+        f"{operation} is not supported by fakelinear",
+        "not supported",
+        "NOT_SUPPORTED",
+        400,
+        f"{operation} is not available in this test environment (fakelinear).",
+        path=path,
+    )
+
+
 def usage_limit_error(message: str, path: list[str | int] | None = None) -> dict[str, Any]:
     """F6: plan limit reached."""
     return linear_error(

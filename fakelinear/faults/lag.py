@@ -13,7 +13,7 @@ from typing import Any
 from fakelinear.faults.plan import LagPlan
 
 #: Entity kinds that never lag (created implicitly with a workspace or a team).
-NEVER_LAG = frozenset({"Organization", "User", "WorkflowState"})
+NEVER_LAG = frozenset({"Organization", "User", "WorkflowState", "ProjectStatus"})
 
 TeamLookup = Callable[[str], float | None]
 
@@ -60,19 +60,19 @@ class LagVisibility:
 
     def visible(self, entity: Any, purpose: str) -> bool:
         """Hidden while younger than the lag (or asked for fewer times than the count)."""
-        kind = getattr(entity, "kind", type(entity).__name__)
-        created = getattr(entity, "created_at", None)
+        kind = entity.get("__typename", "")
+        created = entity.get("createdAt")
         if kind in NEVER_LAG or created is None:
             return True
-        if getattr(entity, "id", None) in self.setup_ids:
+        if entity.get("id") in self.setup_ids:
             return True  # the workspace's starting content, there before any client
         age = self.now - created
-        entity_id = str(getattr(entity, "id", id(entity)))
+        entity_id = str(entity.get("id"))
         lag = self.lag
         if purpose == "search":
             need = max(lag.read_seconds, lag.search_seconds)
             if lag.new_team_search_extra and kind == "Issue" and self.team_created_at is not None:
-                team_id = getattr(entity, "team_id", None)
+                team_id = entity.get("teamId")
                 team_created = self.team_created_at(team_id) if team_id else None
                 if team_created is not None and created - team_created < lag.new_team_window:
                     need += lag.new_team_search_extra

@@ -26,19 +26,11 @@ def gateway_html(status: int) -> bytes:
     ).encode()
 
 
-def created_type(root_field: str) -> str:
-    """``issueCreate`` -> ``Issue``, ``issueLabelCreate`` -> ``IssueLabel``,
-    ``issueBatchCreate`` -> ``Issue``."""
-    base = root_field[: -len("Create")] if root_field.endswith("Create") else root_field
-    if base.endswith("Batch"):
-        base = base[: -len("Batch")]
-    return base[:1].upper() + base[1:] if base else "Entity"
-
-
-def conflict_body(root_field: str, entity_id: str) -> dict[str, Any]:
-    """F1's body: ``conflict on insert of <Type>``, ``data: null``."""
+def conflict_body(root_field: str, entity_type: str, entity_id: str) -> dict[str, Any]:
+    """F1's body: ``conflict on insert of <Type>`` (the kind the create mutation makes, from
+    the schema), ``data: null``."""
     return api_errors.error_body(
-        api_errors.conflict_on_insert_error(created_type(root_field), entity_id, path=[root_field])
+        api_errors.conflict_on_insert_error(entity_type, entity_id, path=[root_field])
     )
 
 

@@ -39,3 +39,11 @@ class UsageLimitExceeded(ModelError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class Unsupported(ModelError):
+    """An operation fakelinear does not model (answered with a clear, documented error)."""
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(f"{operation} is not supported by fakelinear")
+        self.operation = operation

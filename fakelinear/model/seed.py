@@ -1,4 +1,5 @@
-"""Realistic demo content (faker, seeded through :class:`fakelinear.rng.Rng`)."""
+"""What a new workspace starts with, and optional realistic demo content (faker, seeded
+through :class:`fakelinear.rng.Rng`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,14 @@ _THINGS = (
     "login redirect loop", "CSV export", "webhook retries", "dark mode contrast",
     "search indexing", "billing page", "onboarding checklist", "rate limit headers",
     "mobile push notifications", "audit log filters", "SSO configuration", "API pagination",
+)
+#: Linear's default project statuses: (name, type, color).
+PROJECT_STATUSES = (
+    ("Backlog", "backlog", "#bec2c8"),
+    ("Planned", "planned", "#e2e2e2"),
+    ("In Progress", "started", "#f2c94c"),
+    ("Completed", "completed", "#5e6ad2"),
+    ("Canceled", "canceled", "#95a2b3"),
 )
 
 
@@ -33,33 +42,43 @@ def add_users(ws: Workspace, rnd: random.Random, count: int = 3) -> None:
         ws.add_user(f"{first} {last}", f"{first.lower()}.{last.lower()}@{domain}", admin=n == 0)
 
 
+def add_workspace_defaults(ws: Workspace) -> None:
+    """Records every Linear workspace has from the start (when the schema knows them)."""
+    if "ProjectStatus" in ws.catalog.kinds:
+        for position, (name, status_type, color) in enumerate(PROJECT_STATUSES):
+            ws.insert(ws.new_record("ProjectStatus", {
+                "name": name, "type": status_type, "color": color, "position": float(position),
+                "indefinite": status_type == "backlog",
+            }))
+        ws.commit()
+
+
 def seed_content(ws: Workspace, rnd: random.Random, issues: int = 12) -> None:
     """Labels, a project, issues with comments and relations, and a document, in the
     workspace's first team (created if missing)."""
     fake = faker_for(rnd)
     teams = ws.list("Team")
-    team = teams[0] if teams else ws.create_team("Engineering", "ENG")
-    labels = [ws.create_label(name, color=color) for name, color in _LABELS]
-    project = ws.create_project(
-        f"{fake.word().capitalize()} launch", [team.id], description=fake.sentence()
-    )
+    team = teams[0] if teams else ws.create("Team", name="Engineering", key="ENG")
+    labels = [ws.create("IssueLabel", name=name, color=color) for name, color in _LABELS]
+    project = ws.create("Project", name=f"{fake.word().capitalize()} launch",
+                        teamIds=[team.id], description=fake.sentence())
+    states = ws.team_states(team.id)
     users = ws.all("User")
     created = []
     for n in range(issues):
         title = f"{rnd.choice(_VERBS)} {rnd.choice(_THINGS)}"
-        state = rnd.choice(team.state_ids[:4])
-        issue = ws.create_issue(
-            team_id=team.id, title=title, description=fake.paragraph(nb_sentences=3),
-            priority=rnd.randint(0, 4), state_id=state,
-            label_ids=[rnd.choice(labels).id], assignee_id=rnd.choice(users).id if users else None,
-            project_id=project.id if n % 3 == 0 else None,
+        state = rnd.choice(states[:4])
+        issue = ws.create(
+            "Issue", teamId=team.id, title=title, description=fake.paragraph(nb_sentences=3),
+            priority=rnd.randint(0, 4), stateId=state.id,
+            labelIds=[rnd.choice(labels).id], assigneeId=rnd.choice(users).id if users else None,
+            projectId=project.id if n % 3 == 0 else None,
         )
         created.append(issue)
         if n % 4 == 1:
-            ws.create_comment(issue.id, fake.sentence(nb_words=12))
+            ws.create("Comment", issueId=issue.id, body=fake.sentence(nb_words=12))
     if len(created) >= 3:
-        ws.create_relation(created[0].id, created[1].id, "blocks")
-        ws.create_relation(created[2].id, created[0].id, "related")
-    ws.create_document(
-        f"{project.name} plan", content="\n\n".join(fake.paragraphs(nb=3)), project_id=project.id
-    )
+        ws.create("IssueRelation", issueId=created[0].id, relatedIssueId=created[1].id, type="blocks")
+        ws.create("IssueRelation", issueId=created[2].id, relatedIssueId=created[0].id, type="related")
+    ws.create("Document", title=f"{project.name} plan",
+              content="\n\n".join(fake.paragraphs(nb=3)), projectId=project.id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fakelinear.api import ALWAYS_VISIBLE, ExecutionOutcome, GraphQLApi, Visibility
-from fakelinear.model import Workspace
+from fakelinear.model import Model, Workspace
+from fakelinear.rng import Rng
 
 _API: GraphQLApi | None = None
 
@@ -16,6 +17,11 @@ def shared_api() -> GraphQLApi:
     if _API is None:
         _API = GraphQLApi()
     return _API
+
+
+def new_model(rng: Rng, clock: Any) -> Model:
+    """A model over the default schema's catalog (what ``FakeLinear`` builds)."""
+    return Model(rng, clock, shared_api().catalog)
 
 
 class Driver:
@@ -44,7 +50,7 @@ class Driver:
 
     # shortcuts
     def team_id(self, key: str = "ENG") -> str:
-        return self.ws.team(key).id
+        return self.ws.team(key)["id"]
 
     def create_issue(self, title: str = "Bug", **fields: Any) -> dict[str, Any]:
         inp = {"teamId": fields.pop("teamId", self.team_id()), "title": title, **fields}

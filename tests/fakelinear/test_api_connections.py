@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from fakelinear.api.connections import paginate
+from fakelinear.api.connections import ListSource, paginate
 from fakelinear.clock import VirtualClock
-from fakelinear.model import Model
+from fakelinear.model import Record
 from fakelinear.rng import Rng
-from tests.fakelinear.api_helpers import Driver
+from tests.fakelinear.api_helpers import Driver, new_model
 
 PAGE = ("query($f: Int, $a: String, $l: Int, $b: String, $o: PaginationOrderBy) {"
         " issues(first: $f, after: $a, last: $l, before: $b, orderBy: $o) {"
@@ -25,7 +25,7 @@ def clock() -> VirtualClock:
 
 @pytest.fixture
 def d(clock: VirtualClock) -> Driver:
-    drv = Driver(Model(Rng(5), clock).create_workspace("P", plan="unlimited", default_team=True))
+    drv = Driver(new_model(Rng(5), clock).create_workspace("P", plan="unlimited", default_team=True))
     for n in range(7):
         clock.advance(1)
         drv.create_issue(f"issue {n}")
@@ -107,13 +107,10 @@ def test_order_by_updated_at(d: Driver, clock: VirtualClock) -> None:
 
 
 def test_paginate_unit_defaults() -> None:
-    class E:
-        def __init__(self, n: int) -> None:
-            self.id, self.created_at, self.updated_at = str(n), float(n), float(n)
-
-    items = [E(n) for n in range(60)]
-    conn = paginate(items)
-    assert len(conn["nodes"]) == 50 and conn["pageInfo"]["hasNextPage"]
+    items = [Record({"__typename": "Issue", "id": str(n), "createdAt": float(n),
+                     "updatedAt": float(n), "_seq": n}) for n in range(60)]
+    page_, info = paginate(ListSource(items, None), {}, lambda _r: True, lambda _i: None)
+    assert len(page_) == 50 and info["hasNextPage"] and not info["hasPreviousPage"]
 
 
 # ---------------------------------------------------------------- filters
@@ -127,7 +124,7 @@ def fids(d: Driver, flt: dict[str, Any]) -> list[int]:
 
 @pytest.fixture
 def f(clock: VirtualClock) -> Driver:
-    drv = Driver(Model(Rng(6), clock).create_workspace("F", plan="unlimited", default_team=True))
+    drv = Driver(new_model(Rng(6), clock).create_workspace("F", plan="unlimited", default_team=True))
     ops = drv.data('mutation { teamCreate(input: {name: "Ops", key: "OPS"}) { team { id } } }')
     label = drv.data('mutation { issueLabelCreate(input: {name: "Bug"}) { issueLabel { id } } }')
     lid = label["issueLabelCreate"]["issueLabel"]["id"]
@@ -222,10 +219,10 @@ def test_search_pagination(f: Driver) -> None:
 
 
 def test_search_total_count_beyond_one_page(clock: VirtualClock) -> None:
-    drv = Driver(Model(Rng(7), clock).create_workspace("S", plan="unlimited", default_team=True))
+    drv = Driver(new_model(Rng(7), clock).create_workspace("S", plan="unlimited", default_team=True))
     team = drv.team_id()
     for n in range(6):
-        drv.ws.create_issues([{"team_id": team, "title": f"needle {n}-{k}"} for k in range(50)])
+        drv.ws.create_many("Issue", [{"teamId": team, "title": f"needle {n}-{k}"} for k in range(50)])
     res = drv.data('{ searchIssues(term: "needle", first: 10) { totalCount nodes { id } } }')
     assert res["searchIssues"]["totalCount"] == 300.0 and len(res["searchIssues"]["nodes"]) == 10
 

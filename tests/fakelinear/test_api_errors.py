@@ -12,7 +12,7 @@ from fakelinear.api import errors as E
 from fakelinear.clock import VirtualClock
 from fakelinear.model import PURGE_AFTER, Model
 from fakelinear.rng import Rng
-from tests.fakelinear.api_helpers import Driver, shared_api
+from tests.fakelinear.api_helpers import Driver, new_model, shared_api
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def clock() -> VirtualClock:
 
 @pytest.fixture
 def model(clock: VirtualClock) -> Model:
-    return Model(Rng(4), clock)
+    return new_model(Rng(4), clock)
 
 
 @pytest.fixture
@@ -322,7 +322,7 @@ def test_resolver_crash_becomes_internal_error(d: Driver, monkeypatch: pytest.Mo
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(d.ws, "team", boom)
+    monkeypatch.setattr(d.ws, "get", boom)
     out = d.run('{ team(id: "ENG") { id } }')
     assert out.status == 500 and ext(out.result["errors"][0])["code"] == "INTERNAL_SERVER_ERROR"
 

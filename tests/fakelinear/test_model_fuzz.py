@@ -12,6 +12,7 @@ import pytest
 from fakelinear.clock import VirtualClock
 from fakelinear.model import PURGE_AFTER, Model, ModelError, Workspace
 from fakelinear.rng import Rng
+from tests.fakelinear.api_helpers import new_model
 
 
 def _pick(rnd: random.Random, ws: Workspace, kind: str) -> Any:
@@ -43,42 +44,44 @@ def _op(rnd: random.Random, ws: Workspace) -> tuple[str, Any]:
     i = lambda: _pick(rnd, ws, "Issue")  # noqa: E731
     t = lambda: _pick(rnd, ws, "Team")  # noqa: E731
     ops = [
-        ("create_team", lambda: ws.create_team(_text(rnd), rnd.choice([None, "AB", "TOOLONG", "x1"]),
-                                               id=_maybe_id(rnd, ws))),
-        ("update_team", lambda: ws.update_team(t(), {"name": _text(rnd), "key": rnd.choice([None, "QQ", "!"])})),
-        ("delete_team", lambda: ws.delete_team(t())),
-        ("unarchive_team", lambda: ws.unarchive_team(t())),
-        ("create_issue", lambda: ws.create_issue(
-            team_id=t(), title=_text(rnd), priority=rnd.choice([None, 0, 2, 4, 5, -1, True]),
-            state_id=rnd.choice([None, _pick(rnd, ws, "WorkflowState")]),
-            label_ids=rnd.choice([None, [], [_pick(rnd, ws, "IssueLabel")], "bad"]),
-            parent_id=rnd.choice([None, i()]), project_id=rnd.choice([None, _pick(rnd, ws, "Project")]),
+        ("create_team", lambda: ws.create("Team", name=_text(rnd), key=rnd.choice([None, "AB", "TOOLONG", "x1"]),
+                                          id=_maybe_id(rnd, ws))),
+        ("update_team", lambda: ws.update("Team", t(), {"name": _text(rnd), "key": rnd.choice([None, "QQ", "!"])})),
+        ("delete_team", lambda: ws.delete("Team", t())),
+        ("unarchive_team", lambda: ws.unarchive("Team", t())),
+        ("create_issue", lambda: ws.create(
+            "Issue", teamId=t(), title=_text(rnd), priority=rnd.choice([None, 0, 2, 4, 5, -1, True]),
+            stateId=rnd.choice([None, _pick(rnd, ws, "WorkflowState")]),
+            labelIds=rnd.choice([None, [], [_pick(rnd, ws, "IssueLabel")], "bad"]),
+            parentId=rnd.choice([None, i()]), projectId=rnd.choice([None, _pick(rnd, ws, "Project")]),
             id=_maybe_id(rnd, ws))),
-        ("create_issues", lambda: ws.create_issues([
-            {"team_id": t(), "title": _text(rnd), "id": _maybe_id(rnd, ws)}
-            for _ in range(rnd.randint(0, 3))])),
-        ("update_issue", lambda: ws.update_issue(i(), rnd.choice([
-            {"title": _text(rnd)}, {"priority": rnd.choice([1, 9])}, {"team_id": t()},
-            {"parent_id": i()}, {"state_id": _pick(rnd, ws, "WorkflowState")},
-            {"added_label_ids": [_pick(rnd, ws, "IssueLabel")]}, {"trashed": rnd.choice([True, False])},
-            {"project_id": None}, {"bogus": 1}]))),
-        ("archive_issue", lambda: ws.archive_issue(i(), trash=rnd.random() < 0.5)),
-        ("unarchive_issue", lambda: ws.unarchive_issue(i())),
-        ("delete_issue", lambda: ws.delete_issue(i(), permanently=rnd.random() < 0.3)),
-        ("create_project", lambda: ws.create_project(_text(rnd), rnd.choice([[t()], [], "x"]),
-                                                     id=_maybe_id(rnd, ws))),
-        ("delete_project", lambda: ws.delete_project(_pick(rnd, ws, "Project"))),
-        ("create_document", lambda: ws.create_document(_text(rnd), project_id=rnd.choice(
+        ("create_issues", lambda: ws.create_many("Issue", [
+            {"teamId": t(), "title": _text(rnd), "id": _maybe_id(rnd, ws)}
+            for _ in range(rnd.randint(1, 3))])),
+        ("update_issue", lambda: ws.update("Issue", i(), rnd.choice([
+            {"title": _text(rnd)}, {"priority": rnd.choice([1, 9])}, {"teamId": t()},
+            {"parentId": i()}, {"stateId": _pick(rnd, ws, "WorkflowState")},
+            {"addedLabelIds": [_pick(rnd, ws, "IssueLabel")]}, {"trashed": rnd.choice([True, False])},
+            {"projectId": None}]))),
+        ("archive_issue", lambda: ws.archive("Issue", i(), trash=rnd.random() < 0.5)),
+        ("unarchive_issue", lambda: ws.unarchive("Issue", i())),
+        ("delete_issue", lambda: ws.delete("Issue", i(), permanently=rnd.random() < 0.3)),
+        ("create_project", lambda: ws.create("Project", name=_text(rnd), teamIds=rnd.choice([[t()], [], "x"]),
+                                             id=_maybe_id(rnd, ws))),
+        ("delete_project", lambda: ws.delete("Project", _pick(rnd, ws, "Project"))),
+        ("create_document", lambda: ws.create("Document", title=_text(rnd), projectId=rnd.choice(
             [None, _pick(rnd, ws, "Project")]), id=_maybe_id(rnd, ws))),
-        ("delete_document", lambda: ws.delete_document(_pick(rnd, ws, "Document"))),
-        ("create_label", lambda: ws.create_label(_text(rnd), team_id=rnd.choice([None, t()]),
-                                                 id=_maybe_id(rnd, ws))),
-        ("delete_label", lambda: ws.delete_label(_pick(rnd, ws, "IssueLabel"))),
-        ("create_comment", lambda: ws.create_comment(i(), _text(rnd), id=_maybe_id(rnd, ws))),
-        ("delete_comment", lambda: ws.delete_comment(_pick(rnd, ws, "Comment"))),
-        ("create_relation", lambda: ws.create_relation(i(), i(), rnd.choice(["blocks", "related", "x"]),
-                                                       id=_maybe_id(rnd, ws))),
-        ("delete_relation", lambda: ws.delete_relation(_pick(rnd, ws, "IssueRelation"))),
+        ("delete_document", lambda: ws.delete("Document", _pick(rnd, ws, "Document"))),
+        ("create_label", lambda: ws.create("IssueLabel", name=_text(rnd), teamId=rnd.choice([None, t()]),
+                                           id=_maybe_id(rnd, ws))),
+        ("delete_label", lambda: ws.delete("IssueLabel", _pick(rnd, ws, "IssueLabel"))),
+        ("create_comment", lambda: ws.create("Comment", issueId=i(), body=_text(rnd), id=_maybe_id(rnd, ws))),
+        ("delete_comment", lambda: ws.delete("Comment", _pick(rnd, ws, "Comment"))),
+        ("create_relation", lambda: ws.create("IssueRelation", issueId=i(), relatedIssueId=i(),
+                                              type=rnd.choice(["blocks", "related", "x"]), id=_maybe_id(rnd, ws))),
+        ("delete_relation", lambda: ws.delete("IssueRelation", _pick(rnd, ws, "IssueRelation"))),
+        ("create_cycle", lambda: ws.create("Cycle", teamId=t(), startsAt=0.0, endsAt=1.0, id=_maybe_id(rnd, ws))),
+        ("delete_cycle", lambda: ws.delete("Cycle", _pick(rnd, ws, "Cycle"))),
     ]
     return rnd.choice(ops)
 
@@ -87,7 +90,7 @@ def _op(rnd: random.Random, ws: Workspace) -> tuple[str, Any]:
 def test_random_operations(seed: int) -> None:
     rnd = random.Random(seed)
     clock = VirtualClock()
-    model = Model(Rng(seed), clock)
+    model = new_model(Rng(seed), clock)
     ws = model.create_workspace("Fuzz", plan=rnd.choice(["free", "unlimited"]))
     ok = failed = 0
     for _ in range(400):
@@ -105,11 +108,10 @@ def test_random_operations(seed: int) -> None:
             ok += 1
             assert ws.last_sync_id == before["workspaces"][0]["last_sync_id"] + 1, name
         for issue in ws.all("Issue"):
-            team = ws.store["Team"][issue.team_id]
-            assert issue.state_id in team.state_ids
+            assert issue.state_id in [st.id for st in ws.team_states(issue.team_id)]
             assert all(lb in ws.store["IssueLabel"] for lb in issue.label_ids)
             assert issue.parent_id is None or issue.parent_id in ws.store["Issue"]
             assert ws.issue(issue.identifier) is issue
     assert ok > 20 and failed > 20
-    restored = Model.restore(model.snapshot(), Rng(seed), clock)
+    restored = Model.restore(model.snapshot(), Rng(seed), clock, model.catalog)
     assert restored.snapshot() == model.snapshot()

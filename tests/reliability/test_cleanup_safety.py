@@ -60,21 +60,21 @@ def test_cleanup_without_all_deletes_only_test_marked_resources(data: st.DataObj
     ws = fake.workspace_for(fake.tokens[0])
     teams = [ws.team("ENG")]
     for n, name in enumerate(data.draw(st.lists(NAME, min_size=1, max_size=3, unique_by=lambda n: n.strip().lower()), label="teams")):
-        teams.append(ws.create_team(name, f"T{n}X"))
+        teams.append(ws.create("Team", name=name, key=f"T{n}X"))
     projects = []
     for name in data.draw(NAMES, label="projects"):
         chosen = data.draw(st.lists(st.sampled_from(teams), min_size=1, max_size=2, unique_by=lambda t: t.id))
-        projects.append(ws.create_project(name, [t.id for t in chosen]))
+        projects.append(ws.create("Project", name=name, teamIds=[t.id for t in chosen]))
     for name in data.draw(st.lists(NAME, max_size=6), label="issues"):
         team = data.draw(st.sampled_from(teams))
-        ws.create_issue(team_id=team.id, title=name)
+        ws.create("Issue", teamId=team.id, title=name)
     for name in data.draw(NAMES, label="labels"):
         team = data.draw(st.none() | st.sampled_from(teams))
         with contextlib.suppress(InvalidInput):  # a name the seed content already uses
-            ws.create_label(name, team_id=team.id if team else None)
+            ws.create("IssueLabel", name=name, teamId=team.id if team else None)
     for name in data.draw(NAMES, label="documents"):
         project = data.draw(st.none() | st.sampled_from(projects)) if projects else None
-        ws.create_document(name, project_id=project.id if project else None)
+        ws.create("Document", title=name, projectId=project.id if project else None)
 
     test_teams = {t.id for t in ws.list("Team", True) if is_test_name(t.name)}
     before = {
@@ -111,7 +111,7 @@ def test_cleanup_without_all_deletes_only_test_marked_resources(data: st.DataObj
 def test_dry_run_changes_nothing() -> None:
     fake = FakeLinear(seed=2, workspaces=1, plan="unlimited", seed_content=True)
     ws = fake.workspace_for(fake.tokens[0])
-    ws.create_issue(team_id=ws.team("ENG").id, title="[test] leftover")
+    ws.create("Issue", teamId=ws.team("ENG").id, title="[test] leftover")
     before = fake.snapshot()
     client = _client(fake)
     report = cleanup_workspace(client, all=False, dry_run=True, clock=fake.clock)

@@ -95,7 +95,7 @@ def test_sigkill_mid_load_keeps_every_acknowledged_write(tmp_path: Path) -> None
                 r = http.post("/graphql", json={"query": CREATE, "variables": {"input": {"teamId": teams[w], "title": "after restart"}}},
                               headers={"authorization": restarted.tokens[w]})
                 number = int(r.json()["data"]["issueCreate"]["issue"]["number"])
-                used = [int(i["number"]) for i in issues.values() if i["team_id"] == teams[w]]
+                used = [int(i["number"]) for i in issues.values() if i["teamId"] == teams[w]]
                 assert number == max(used) + 1
     finally:
         restarted.stop()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,12 +19,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import graphql as st_graphql
 
+from fakelinear.api import DEFAULT_SCHEMA
 from fakelinear.clock import RealClock
 from fakelinear.handler import FakeLinear
 from fakelinear.transports.server import ServerThread
 from tests.reliability.conftest import assert_linear_error
 
-SDL = Path(__file__).resolve().parents[2] / "fakelinear" / "api" / "schema.graphql"
+SDL = DEFAULT_SCHEMA
 EXAMPLES = 60
 
 

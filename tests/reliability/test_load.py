@@ -29,7 +29,7 @@ def test_bounded_load_keeps_every_invariant(profile: str) -> None:
 
 
 def _issue(ws: str, team: str, number: int, title: str, iid: str) -> dict[str, Any]:
-    return {"id": iid, "team_id": team, "number": number, "identifier": f"ENG-{number}", "title": title}
+    return {"id": iid, "teamId": team, "number": float(number), "identifier": f"ENG-{number}", "title": title}
 
 
 def _state(issues: list[dict[str, Any]], count: int, sync: int) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def _state(issues: list[dict[str, Any]], count: int, sync: int) -> dict[str, Any
                 "id": "w1",
                 "last_sync_id": sync,
                 "entities": {
-                    "Team": [{"id": "t1", "key": "ENG", "issue_count": count}],
+                    "Team": [{"id": "t1", "key": "ENG", "_lastIssueNumber": count}],
                     "Issue": issues,
                 },
             }
@@ -99,11 +99,11 @@ def test_checker_catches_each_broken_invariant(mutate: str, check: str) -> None:
         issues.pop()
     elif mutate == "double":
         issues.append(_issue("w1", "t1", 3, "load 2", "i3"))
-        final["workspaces"][0]["entities"]["Team"][0]["issue_count"] = 3
+        final["workspaces"][0]["entities"]["Team"][0]["_lastIssueNumber"] = 3
     elif mutate == "gap":
-        final["workspaces"][0]["entities"]["Team"][0]["issue_count"] = 3
+        final["workspaces"][0]["entities"]["Team"][0]["_lastIssueNumber"] = 3
     elif mutate == "dup_number":
-        issues[1]["number"] = 1
+        issues[1]["number"] = 1.0
     elif mutate == "uninjected_502":
         journal.append({**_entry(3, "x"), "root_fields": ["issue"], "status": 502, "committed": False})
     elif mutate == "sync_dup":
@@ -113,7 +113,7 @@ def test_checker_catches_each_broken_invariant(mutate: str, check: str) -> None:
     elif mutate == "uncommitted_present":
         journal.append(_entry(3, "load 3", committed=False, decision="phantom_conflict"))
         issues.append(_issue("w1", "t1", 3, "load 3", "i3"))
-        final["workspaces"][0]["entities"]["Team"][0]["issue_count"] = 3
+        final["workspaces"][0]["entities"]["Team"][0]["_lastIssueNumber"] = 3
     elif mutate == "committed_missing":  # a commit-then-fail create the state lost
         journal.append(_entry(3, "load 3", committed=True, status=502, decision="gateway_after_commit"))
         final["workspaces"][0]["last_sync_id"] = 1003
