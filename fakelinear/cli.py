@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_serve(sub)
+    from fakelinear.schema_tools.cli import add_parser as add_schema_parser
+
+    add_schema_parser(sub)
     return parser
 
 
@@ -421,13 +424,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
-    if run is None:
-        parser.print_help()
-        return 2
     try:
-        return int(run(parser, args))
+        if run is not None:
+            return int(run(parser, args))
+        if args.command == "schema":
+            from fakelinear.schema_tools.cli import run as run_schema
+
+            return run_schema(args, parser)
     except KeyboardInterrupt:
         return 0
+    parser.print_help()
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

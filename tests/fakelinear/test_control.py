@@ -229,7 +229,9 @@ def test_health_reports_version_schema_uptime_and_workspaces(linear_http: Linear
     assert r.status_code == 200
     health = r.json()
     assert health["status"] == "ok" and health["version"] == fakelinear.__version__
-    assert "88.3.0" in health["schema_version"] and health["workspaces"] == 2
+    from fakelinear.api.schema_loader import sdk_version
+
+    assert health["schema_version"] == f"@linear/sdk {sdk_version()}" and health["workspaces"] == 2
     assert isinstance(health["uptime_seconds"], float) and health["uptime_seconds"] >= 0
     assert linear_http.fake.tokens[0] not in r.text
 
