@@ -13,6 +13,7 @@ Routes (JSON in, JSON out):
   ``POST /_fake/faults``: a JSON fault plan whose rules are added to the plan in force;
   ``{"replace": true, "plan": {...}}`` or ``{"profile": "storm"}`` replaces it instead.
 * ``POST /_fake/clock/advance`` ``{"seconds": n}``; ``GET /_fake/clock``.
+* ``/_fake/webhooks/...``: deliveries, redelivery, flush (see :mod:`fakelinear.webhooks.control`).
 
 When the fake has a ``control_key``, every request must carry it in ``X-Fake-Control-Key``
 (compared in constant time); without it the answer is 401 and nothing happens.
@@ -125,6 +126,10 @@ def handle(fake: FakeLinear, request: Request) -> Response:
 def _route(
     fake: FakeLinear, method: str, path: str, request: Request, query: dict[str, str]
 ) -> Response:
+    if path.startswith("/_fake/webhooks"):
+        from fakelinear.webhooks.control import route as webhooks_route
+
+        return webhooks_route(fake, method, path, request, query)
     if path == "/_fake/reset":
         _only(method, "POST")
         fake.reset()

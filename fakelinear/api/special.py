@@ -17,6 +17,7 @@ from fakelinear.api.fields import Binder
 from fakelinear.api.filters import parse_instant
 from fakelinear.api.operations import RootOperation
 from fakelinear.api.roots import payload
+from fakelinear.model.rules.webhook import new_secret
 from fakelinear.model.text import slugify
 from fakelinear.model.workspace import Workspace
 
@@ -170,6 +171,14 @@ def _attachment_link_url(op: RootOperation) -> Resolver:
     return resolve
 
 
+def _webhook_rotate_secret(_root: Any, info: GraphQLResolveInfo, id: str, **_: Any) -> Any:  # noqa: A002
+    """A new signing secret for the webhook (the old one stops signing at once)."""
+    ws = _ws(info)
+    rec = ws.get("Webhook", id)  # NotFound before a secret is drawn
+    rec = ws.update("Webhook", rec["id"], {"secret": new_secret(ws)})
+    return {"success": True, "lastSyncId": float(ws.last_sync_id), "secret": rec["secret"]}
+
+
 _ADD_REMOVE = re.compile(r"^(?P<base>\w+?)(?P<verb>Add|Remove)Label$")
 _SUBSCRIBE = re.compile(r"^(?P<base>\w+?)(?P<verb>Subscribe|Unsubscribe)$")
 _RETIRE = re.compile(r"^(?P<base>\w+?Label)(?P<verb>Retire|Restore)$")
@@ -221,6 +230,8 @@ def root_overrides(schema: GraphQLSchema, binder: Binder,
         mutation["userUnsuspend"] = _set_fields("User", _NO_OP, lambda ws, a: {"active": True})
     if "attachmentLinkURL" in operations:
         mutation["attachmentLinkURL"] = _attachment_link_url(operations["attachmentLinkURL"])
+    if "webhookRotateSecret" in operations and "Webhook" in binder.catalog.kinds:
+        mutation["webhookRotateSecret"] = _webhook_rotate_secret
     if "issueReminder" in operations:
         mutation["issueReminder"] = _set_fields("Issue", operations["issueReminder"],
                                                 lambda ws, a: {"reminderAt": parse_instant(a["reminderAt"], ws.now())})
