@@ -229,6 +229,7 @@ class WebhookDispatcher:
             created_at=time_, body=body,
         )
         self._deliveries[delivery_id] = delivery
+        self._hold_predecessors(hook["id"], entity_id)
         plan = self.plan
         now = float(self.fake.clock.now())
         fault, seconds = WebhookFaults(self.fake.rng).first_send(plan, delivery_id)
@@ -536,6 +537,17 @@ class WebhookDispatcher:
             return "failed; webhook disabled"
         return "failed"
 
+    def _hold_predecessors(self, webhook_id: str, entity_id: str) -> None:
+        """A later event of an entity exists now: deliveries held back for reorder wait for
+        it to be sent (their fallback deadline no longer applies)."""
+        for delivery_id in self._held.get((webhook_id, entity_id), ()):
+            held = self._deliveries.get(delivery_id)
+            job = self._jobs.get(delivery_id)
+            if held is not None and held.held and job is not None:
+                job.cancelled = True
+                del self._jobs[delivery_id]
+                held.next_at = None
+
     def _release_held(self, sent: Delivery) -> None:
         """A later event of the same entity went out: deliveries held back (reorder) go next."""
         key = (sent.webhook_id, sent.entity_id)
@@ -545,13 +557,11 @@ class WebhookDispatcher:
         keep = []
         for delivery_id in held:
             other = self._deliveries.get(delivery_id)
-            if other is None or not other.held:
+            if other is None or not other.held or other.status != "pending":
                 continue
             if other.seq < sent.seq:
                 other.held = False
-                job = self._jobs.get(other.id)
-                if job is not None and job.kind == "send":
-                    self._schedule(other, float(self.fake.clock.now()), "send")
+                self._schedule(other, float(self.fake.clock.now()), "send")
             else:
                 keep.append(delivery_id)
         if keep:

@@ -86,7 +86,7 @@ class PayloadBuilder:
             "createdAt": iso(change.time),
             "data": self.data(ws, kind, record, batch),
         }
-        if change.action == "update":
+        if action == "update":
             out["updatedFrom"] = self.updated_from(kind, change.previous)
         url = record.get("url")
         if isinstance(url, str) and url:
