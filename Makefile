@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.installed
 # worker) recompiles a few hundred modules. Caching bytecode in .venv and the tree is harmless.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: demo test test-fast soak bench lint clean
+.PHONY: demo test test-fast test-lowest soak bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(STAMP)
 	scripts/with-postgres.sh $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 	$(BIN)/python -m pytest -q tests/online --linear=server --fault-profile linear-observed
 
+## The declared lower bounds, proven: the core tests on every dependency's lowest version.
+test-lowest:
+	PY=$(PY) scripts/test-lowest.sh
+
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -x
 
@@ -39,4 +43,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .venv-lowest build *.egg-info

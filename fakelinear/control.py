@@ -8,10 +8,15 @@ Routes (JSON in, JSON out):
   carries its whole key (the only way a loopback client can learn it).
 * ``GET /_fake/state``: the model snapshot.
 * ``GET /_fake/journal``: the request journal; query parameters filter it
-  (``?operation=issueCreate&decision=fault&committed=true&status=200&limit=50``).
+  (``?operation=issueCreate&decision=fault&committed=true&status=200&since=41&limit=50``).
 * ``GET /_fake/faults``: the fault plan in force (TOML field names).
   ``POST /_fake/faults``: a JSON fault plan whose rules are added to the plan in force;
   ``{"replace": true, "plan": {...}}`` or ``{"profile": "storm"}`` replaces it instead.
+* ``POST /_fake/faults/clear``: drop every override (back to the configured plan).
+  ``POST /_fake/faults/use`` ``{"plan": {...}}`` or ``{"profile": name}``: that plan in force
+  instead of everything until the next clear (``fake.faults.use``/``calm``/``profile``).
+* ``POST /_fake/scope`` ``{"name": "tests/test_x.py::test_y"}``: begin one test's scope
+  (see ``FakeLinear.begin_scope``); answers ``{"journal_mark": n}``.
 * ``POST /_fake/clock/advance`` ``{"seconds": n}``; ``GET /_fake/clock``.
 * ``/_fake/webhooks/...``: deliveries, redelivery, flush (see :mod:`fakelinear.webhooks.control`).
 
@@ -91,7 +96,7 @@ def _journal_entries(fake: FakeLinear, query: dict[str, str]) -> list[Any]:
         if name in {"operation_name", "op"}:
             name = "operation"
         # Query strings are text; numeric fields (status, seq) compare as numbers.
-        if name in {"status", "seq"}:
+        if name in {"status", "seq", "since"}:
             try:
                 filters[name] = int(value)
             except ValueError as exc:
@@ -182,6 +187,24 @@ def _route(
         except Exception as exc:  # noqa: BLE001 - a bad plan is the caller's error
             raise ControlError(400, f"invalid fault plan: {exc}") from exc
         return _json(200, {"plan": _plan_dict(fake.plan)})
+    if path == "/_fake/faults/clear":
+        _only(method, "POST")
+        fake.faults.clear()
+        return _json(200, {"plan": _plan_dict(fake.plan)})
+    if path == "/_fake/faults/use":
+        _only(method, "POST")
+        body = _body(request)
+        try:
+            fake.faults.use(str(body["profile"]) if "profile" in body else body.get("plan", {}))
+        except Exception as exc:  # noqa: BLE001 - a bad plan is the caller's error
+            raise ControlError(400, f"invalid fault plan: {exc}") from exc
+        return _json(200, {"plan": _plan_dict(fake.plan)})
+    if path == "/_fake/scope":
+        _only(method, "POST")
+        name = _body(request).get("name")
+        if name is not None and not isinstance(name, str):
+            raise ControlError(400, "name must be a string or null")
+        return _json(200, {"journal_mark": fake.begin_scope(name)})
     if path == "/_fake/clock":
         _only(method, "GET")
         return _clock(fake)

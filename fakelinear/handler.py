@@ -153,8 +153,12 @@ class FakeLinear:
         self._initial_workspaces = workspaces
         self._workspace_plan = plan
         self._seed_content = seed_content
-        self._plan = self._coerce_plan(profile)
         self._api = self._make_api(schema)
+        self._fault_config = self._make_fault_config(profile)
+        self._faults = None
+        self._scope: str | None = None
+        self._engine: Any = None
+        self.journal: Any = None
         self._seq = 0
         restored = False
         if self.state_file is not None and self.state_file.exists() and self.state_file.stat().st_size:
@@ -167,23 +171,21 @@ class FakeLinear:
 
     # ------------------------------------------------------------------ construction
 
-    @staticmethod
-    def _coerce_plan(profile: Any) -> Any:
-        from fakelinear import faults
+    def _make_fault_config(self, profile: Any) -> Any:
+        from fakelinear.faults.config import FaultConfig
+        from fakelinear.faults.validation import schema_root_fields
 
-        if isinstance(profile, str):
-            return faults.profile(profile)
-        if profile is None:
-            return faults.profile("calm")
-        if isinstance(profile, dict):
-            return faults.FaultPlan.from_dict(profile)
-        return profile
+        api = self._api
+        # Rules may only name root fields of the schema this fake serves (typos are errors).
+        return FaultConfig(profile, known_operations=lambda: schema_root_fields(api.schema))
 
     def _make_engine(self) -> Any:
         from fakelinear import faults
 
+        if self._engine is not None:
+            self._engine.detach()
         return faults.FaultEngine(
-            self._plan,
+            self._fault_config,
             self.rng,
             self.clock,
             self.journal,
@@ -216,8 +218,15 @@ class FakeLinear:
 
         self.rng = Rng(self.seed)
         self.model = Model(self.rng, self.clock, self._api.catalog)
-        self.journal = faults.Journal()
+        # One journal for the fake's life (views keep their marks across resets).
+        if self.journal is None:
+            self.journal = faults.Journal()
+        self.journal.clear()
+        self._fault_config.clear()
         self._engine = self._make_engine()
+        if self._scope is not None:
+            self.rng.begin_scope(self._scope)
+            self._engine.begin_scope(self._scope)
         self._tokens: list[str] = []
         self._key_to_ws: dict[str, str] = {}
         # Ids of each workspace's starting content: never lagged (F4 is about client creates).
@@ -239,7 +248,7 @@ class FakeLinear:
         # (``linear-observed`` turns the free plan on); otherwise the model's default.
         if self._workspace_plan is not None:
             return self._workspace_plan
-        limits = getattr(self._plan, "plan_limits", None)
+        limits = getattr(self._fault_config.configured, "plan_limits", None)
         if limits is None:
             return None
         return "free" if limits else "unlimited"
@@ -271,8 +280,18 @@ class FakeLinear:
 
     @property
     def faults(self) -> Any:
-        """The fault engine's per-test override handle (``fake.faults.phantom_conflicts(...)``)."""
-        return self._engine.faults
+        """The per-test override handle (``fake.faults.phantom_conflicts(...)``), a
+        :class:`~fakelinear.faults.FaultOverrides` over :attr:`fault_config`."""
+        if self._faults is None:
+            from fakelinear.faults import FaultOverrides
+
+            self._faults = FaultOverrides(self._fault_config)
+        return self._faults
+
+    @property
+    def fault_config(self) -> Any:
+        """The one owner of the fault configuration (configured plan + overrides)."""
+        return self._fault_config
 
     @property
     def engine(self) -> Any:
@@ -281,13 +300,14 @@ class FakeLinear:
 
     @property
     def plan(self) -> Any:
-        """The fault plan in force (configured plan plus runtime additions/overrides)."""
-        return self._engine.plan
+        """The fault plan in force (``fault_config.plan``: configured plan plus overrides)."""
+        return self._fault_config.plan
 
     @property
     def configured_plan(self) -> Any:
-        """The configured fault plan (what ``reset`` and ``fake.faults.clear()`` return to)."""
-        return self._plan
+        """The configured fault plan (``fault_config.configured``: what ``reset`` and
+        ``fake.faults.clear()`` return to)."""
+        return self._fault_config.configured
 
     @property
     def api(self) -> Any:
@@ -346,16 +366,26 @@ class FakeLinear:
         """Replace the configured fault plan (a ``FaultPlan``, its dict form or a profile
         name); per-test overrides and fault decision state are dropped, the journal is kept."""
         with self.lock:
-            self._plan = self._coerce_plan(plan)
-            self._engine.set_plan(self._plan)
+            self._fault_config.configure(plan)
 
     def add_plan(self, plan: Any) -> Any:
         """Add ``plan``'s rules (a ``FaultPlan`` or its dict form) to the plan in force, as
         overrides (``fake.faults.clear()`` removes them); returns the plan in force."""
         with self.lock:
-            extra = plan if isinstance(plan, dict) else self._coerce_plan(plan)
-            self._engine.add_overrides(extra)
-            return self._engine.plan
+            return self._fault_config.add(plan)
+
+    def begin_scope(self, name: str | None) -> int:
+        """Start one test's scope: fault overrides cleared, rate-limit buckets and every
+        fault decision state fresh, and every random choice (fault rolls, new ids) salted
+        with ``name``, so the same requests in a scope of the same name get the same answers
+        and faults whatever ran before. Model state (teams, issues) and the clock are kept.
+        Returns the journal's last seq: the mark of a per-test journal view."""
+        with self.lock:
+            self._scope = name
+            self._fault_config.clear()
+            self._engine.begin_scope(name)
+            self.rng.begin_scope(name)
+            return self.journal.last_seq
 
     def advance(self, seconds: float) -> float:
         """Move the fake's clock forward; returns the new time. Webhook attempts that fall
@@ -499,6 +529,7 @@ class FakeLinear:
             error_code=error_code,
             decision="rejected",
             committed=False,
+            response_body=response.body,
         )
 
     def _graphql(self, request: Request) -> tuple[Response, bool]:

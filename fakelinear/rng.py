@@ -38,6 +38,17 @@ class Rng:
     def __init__(self, seed: int | str = 0) -> None:
         self.seed = seed
         self._streams: dict[str, random.Random] = {}
+        self.scope: str | None = None
+
+    def begin_scope(self, name: str | None) -> None:
+        """Restart every ordered stream, now seeded by the seed *and* ``name`` (one test).
+
+        Ids drawn in a scope then depend only on the seed, the scope's name and the calls
+        made in it, not on what ran before: the testkit begins a scope per test so one test
+        re-run alone gets the ids it got in the full run. ``None`` goes back to unscoped
+        streams (restarted too)."""
+        self.scope = name
+        self._streams = {}
 
     def derive(self, *parts: object) -> random.Random:
         """A fresh Random seeded by sha256(seed, parts): independent of call order."""
@@ -51,7 +62,10 @@ class Rng:
         """The ordered stream called ``name`` (created on first use, then reused)."""
         stream = self._streams.get(name)
         if stream is None:
-            stream = self.derive("stream", name)
+            if self.scope is None:
+                stream = self.derive("stream", name)
+            else:
+                stream = self.derive("stream", name, "scope", self.scope)
             self._streams[name] = stream
         return stream
 

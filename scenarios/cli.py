@@ -69,7 +69,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = _parser().parse_args(argv)
     _quiet_logs(args.verbose)
     if args.command == "soak":
-        from scenarios.soak import soak
+        try:
+            from scenarios.soak import soak
+        except ImportError as exc:  # hypothesis is a test extra, not a runtime dependency
+            print(f"error: soak needs hypothesis ({exc.name} is not installed): "
+                  "pip install 'fakelinear[test]'", file=sys.stderr)
+            return 2
 
         if args.examples < 1 or args.steps < 1:
             print("error: --examples and --steps must be >= 1", file=sys.stderr)

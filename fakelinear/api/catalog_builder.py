@@ -26,6 +26,7 @@ import re
 from typing import Any
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLList,
@@ -150,6 +151,8 @@ class _Builder:
         )
         for field_name, field in otype.fields.items():
             named, non_null, is_list = unwrap(field.type)
+            if isinstance(named, GraphQLEnumType):
+                spec.enums[field_name] = frozenset(named.values)
             if field.args and not is_list and connection_node(named) is None:
                 continue
             target = connection_node(named)

@@ -33,7 +33,7 @@ from fakelinear.api.catalog_builder import build_catalog
 from fakelinear.api.context import Ctx
 from fakelinear.api.fields import Binder, resolve_type
 from fakelinear.api.filters import FilterEvaluator
-from fakelinear.api.operations import RootOperation, classify
+from fakelinear.api.operations import RootOperation, RootOperations, classify
 from fakelinear.api.roots import RootBinder
 from fakelinear.api.schema_loader import SchemaSource, load_schema
 from fakelinear.api.special import FIELD_OVERRIDES, root_overrides
@@ -61,31 +61,41 @@ class SchemaBundle:
 
     schema: GraphQLSchema
     catalog: Catalog
-    operations: dict[str, RootOperation]
+    roots: RootOperations
     evaluator: FilterEvaluator
     source: SchemaSource
 
+    @property
+    def operations(self) -> dict[str, RootOperation]:
+        """The classified mutations (by field name)."""
+        return self.roots.mutations
+
+    @property
+    def queries(self) -> dict[str, RootOperation]:
+        """The classified queries (by field name)."""
+        return self.roots.queries
+
     def created_type(self, root_field: str) -> str | None:
         """The kind a create mutation creates (None when the field is not a create)."""
-        op = self.operations.get(root_field)
+        op = self.roots.mutations.get(root_field)
         return op.kind if op is not None and op.action == "create" else None
 
 
 def _bind(schema: GraphQLSchema, source: SchemaSource) -> SchemaBundle:
     catalog = build_catalog(schema)
-    operations = classify(schema, catalog)
+    roots_ops = classify(schema, catalog)
     evaluator = FilterEvaluator(schema)
     binder = Binder(schema, catalog, evaluator)
     binder.bind(FIELD_OVERRIDES)
     roots = RootBinder(binder)
-    special = root_overrides(schema, binder, operations)
+    special = root_overrides(schema, binder, roots_ops.mutations)
     if schema.query_type is not None:
         for name, gfield in schema.query_type.fields.items():
-            gfield.resolve = special["Query"].get(name) or roots.query(gfield, operations[name])
+            gfield.resolve = special["Query"].get(name) or roots.query(gfield, roots_ops.queries[name])
     if schema.mutation_type is not None:
         for name, gfield in schema.mutation_type.fields.items():
-            gfield.resolve = special["Mutation"].get(name) or roots.mutation(gfield, operations[name])
-    return SchemaBundle(schema, catalog, operations, evaluator, source)
+            gfield.resolve = special["Mutation"].get(name) or roots.mutation(gfield, roots_ops.mutations[name])
+    return SchemaBundle(schema, catalog, roots_ops, evaluator, source)
 
 
 @lru_cache(maxsize=8)

@@ -128,7 +128,8 @@ class Binder:
     @staticmethod
     def reference_field(name: str, target: str, non_null: bool) -> Resolver:
         """The record a reference points at. A required reference whose record is gone is
-        Linear's not-found error; a required user that was never set is the viewer."""
+        Linear's not-found error; one that was never set answers the viewer (users) or the
+        workspace's first record of that kind (a default status ...), if there is one."""
 
         def resolve(src: Any, info: GraphQLResolveInfo, **_args: Any) -> Any:
             value = src.get(name)
@@ -137,9 +138,12 @@ class Binder:
             ws = info.context.workspace
             rec = related_one(ws, src, name, target)
             if rec is None and non_null:
-                if target == "User" and src.get(name + "Id") is None:
-                    return ws.viewer
-                raise NotFound(target)
+                if src.get(name + "Id") is None:  # never set: the documented default
+                    if target == "User":
+                        return ws.viewer
+                    rec = next(iter(ws.store.all(target)), None)
+                if rec is None:
+                    raise NotFound(target)
             return rec
 
         return resolve
@@ -195,6 +199,11 @@ class Binder:
                 field.resolve = special.get(name) or self.resolver_for(otype, name)
 
 
-def resolve_type(value: Any, _info: GraphQLResolveInfo, _abstract: Any) -> str | None:
-    """The concrete type of an abstract field's value: a record's kind."""
-    return value.get("__typename") if isinstance(value, dict) else None
+def resolve_type(value: Any, info: GraphQLResolveInfo, abstract: Any) -> str | None:
+    """The concrete type of an abstract field's value: a record's kind; for a stored value
+    object that does not say (``content`` given as JSON), the first type the schema allows."""
+    name = value.get("__typename") if isinstance(value, dict) else None
+    if name is None or not isinstance(info.schema.get_type(name), GraphQLObjectType):
+        possible = info.schema.get_possible_types(abstract)
+        return possible[0].name if possible else None
+    return name

@@ -95,11 +95,24 @@ class RootBinder:
         if op.action == "list":
             filter_arg = field.args.get("filter")
             return self.list(op.kind or "", unwrap(filter_arg.type)[0].name if filter_arg else None)
+        named, _non_null, is_list = unwrap(field.type)
+        if is_list and not field.args and self.binder.is_node(named.name):
+            return self.every(named.name)
         return self.default(field)
+
+    @staticmethod
+    def every(kind: str) -> Resolver:
+        """``templates: [Template!]!``: every live record of the kind."""
+
+        def resolve(_root: Any, info: GraphQLResolveInfo, **_args: Any) -> Any:
+            ws = info.context.workspace
+            return [r for r in ws.all(kind) if not ws.is_archived(r)]
+
+        return resolve
 
     def mutation(self, field: GraphQLField, op: RootOperation) -> Resolver:
         kind = op.kind or ""
-        if op.action == "create" and kind in self.binder.catalog.kinds:
+        if op.action == "create" and kind in self.binder.catalog.kinds and "input" in field.args:
             return self.create(field, op)
         if op.action == "update":
             return self.update(field, op)

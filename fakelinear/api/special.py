@@ -160,15 +160,43 @@ def _set_fields(kind: str, op: RootOperation, values: Callable[[Workspace, dict[
     return resolve
 
 
-def _attachment_link_url(op: RootOperation) -> Resolver:
-    def resolve(_root: Any, info: GraphQLResolveInfo, issueId: str, url: str, **args: Any) -> Any:  # noqa: N803
+def _attachment_link(op: RootOperation, source: str) -> Resolver:
+    """``attachmentLinkURL`` and its per-source siblings: an attachment on the issue with
+    the link (the source-specific ids are kept as metadata)."""
+
+    def resolve(_root: Any, info: GraphQLResolveInfo, issueId: str, **args: Any) -> Any:  # noqa: N803
         ws = _ws(info)
-        data = {"issueId": issueId, "url": url, "title": args.get("title") or url}
+        url = args.get("url") or f"https://{source.lower()}.example/{args.get('id') or ws.new_id()}"
+        extra = {k: v for k, v in args.items() if k not in ("id", "url", "title", "createAsUser")}
+        data = {"issueId": issueId, "url": url, "title": args.get("title") or url,
+                "sourceType": source.lower(), "metadata": extra}
         if args.get("id") is not None:
             data["id"] = args["id"]
         return payload(ws, op, ws.create("Attachment", data))
 
     return resolve
+
+
+def _archived(kind: str) -> Resolver:
+    def resolve(_root: Any, info: GraphQLResolveInfo, **_: Any) -> Any:
+        return [r for r in _ws(info).all(kind) if r.get("archivedAt") is not None]
+
+    return resolve
+
+
+def _issue_by_branch(_root: Any, info: GraphQLResolveInfo, branchName: str, **_: Any) -> Any:  # noqa: N803
+    """The issue whose identifier a branch name carries (``alice/eng-12-fix-login``)."""
+    ws = _ws(info)
+    for match in re.finditer(r"([A-Za-z0-9]{1,5})-(\d+)", branchName):
+        rec = ws.store.get("Issue", ws.alias("Issue", match.group(0)))
+        if rec is not None and ctx_visible(info, rec):
+            return rec
+    return None
+
+
+def ctx_visible(info: GraphQLResolveInfo, rec: Any) -> bool:
+    """Whether the request's visibility policy (lag) lets it read ``rec``."""
+    return bool(_ctx(info).visibility.visible(rec, "read"))
 
 
 def _webhook_rotate_secret(_root: Any, info: GraphQLResolveInfo, id: str, **_: Any) -> Any:  # noqa: A002
@@ -192,6 +220,8 @@ def root_overrides(schema: GraphQLSchema, binder: Binder,
         "viewer": _viewer,
         "organization": _organization,
         "issuePriorityValues": _priority_values,
+        "archivedTeams": _archived("Team"),
+        "issueVcsBranchSearch": _issue_by_branch,
     }
     searches = {"searchIssues": ("Issue", ("identifier", "title", "description")),
                 "searchDocuments": ("Document", ("title", "content")),
@@ -228,8 +258,9 @@ def root_overrides(schema: GraphQLSchema, binder: Binder,
     if "User" in binder.catalog.kinds:
         mutation["userSuspend"] = _set_fields("User", _NO_OP, lambda ws, a: {"active": False})
         mutation["userUnsuspend"] = _set_fields("User", _NO_OP, lambda ws, a: {"active": True})
-    if "attachmentLinkURL" in operations:
-        mutation["attachmentLinkURL"] = _attachment_link_url(operations["attachmentLinkURL"])
+    for name, op in operations.items():
+        if name.startswith("attachmentLink") and op.kind == "Attachment":
+            mutation[name] = _attachment_link(op, name[len("attachmentLink"):])
     if "webhookRotateSecret" in operations and "Webhook" in binder.catalog.kinds:
         mutation["webhookRotateSecret"] = _webhook_rotate_secret
     if "issueReminder" in operations:

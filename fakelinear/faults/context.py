@@ -65,7 +65,8 @@ class RequestContext:
     requests that failed to prepare; they are still rate limited and journaled). ``seq`` is
     the handler's global request number (informational; the engine keeps its own per-key
     counters for decisions). ``client_id`` identifies a client session for cold-start
-    windows scoped per client; ``None`` falls back to the key.
+    windows scoped per client; ``None`` falls back to the key. ``query`` is the request's
+    query text (recorded in the journal).
     """
 
     key: str
@@ -76,6 +77,7 @@ class RequestContext:
     body_hash: str
     seq: int = 0
     client_id: str | None = None
+    query: str | None = None
 
     @classmethod
     def build(
@@ -98,6 +100,7 @@ class RequestContext:
             body_hash=body_hash(query, variables),
             seq=seq,
             client_id=client_id,
+            query=query,
         )
 
     # Accessors that tolerate ``prepared is None``.

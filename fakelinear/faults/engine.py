@@ -27,11 +27,12 @@ from typing import Any
 from fakelinear.api import errors as api_errors
 from fakelinear.api.visibility import ALWAYS_VISIBLE, Visibility
 from fakelinear.faults import complexity, ratelimit, responses
+from fakelinear.faults.config import FaultConfig
 from fakelinear.faults.context import RequestContext
 from fakelinear.faults.journal import PASSED, Journal
 from fakelinear.faults.lag import LagState, LagVisibility
-from fakelinear.faults.overrides import FaultOverrides
 from fakelinear.faults.plan import FaultPlan
+from fakelinear.faults.validation import OPERATION_PREFIX
 from fakelinear.http import Response
 
 Execute = Callable[[Visibility], Any]
@@ -49,13 +50,16 @@ class _Fault:
 
 
 def _matches(on: tuple[str, ...] | None, ctx: RequestContext) -> bool:
-    """``on`` names root fields, operation names, ``query``/``mutation``/``create`` or ``*``."""
+    """``on`` names root fields, operation names (``operation:<Name>`` or bare),
+    ``query``/``mutation``/``create`` or ``*``."""
     if on is None:
         return True
     for name in on:
         if name == "*" or name in ctx.root_fields or name == ctx.operation_name or name == ctx.operation_type:
             return True
         if name == "create" and ctx.is_create:
+            return True
+        if name.startswith(OPERATION_PREFIX) and name[len(OPERATION_PREFIX) :] == ctx.operation_name:
             return True
     return False
 
@@ -73,8 +77,14 @@ def _error_code(result: Any) -> str | None:
 class FaultEngine:
     """Decides and applies faults for one fake. See the module docstring for the order.
 
+    The plan comes from a :class:`FaultConfig` (its one owner); the engine only reads the
+    plan in force and keeps the *decision state* (per-key sequences, cold-start counts, spent
+    ``times``, stuck bodies, lag counts, rate-limit buckets), which :meth:`begin_scope`
+    starts afresh.
+
     Args:
-        plan: the configured :class:`FaultPlan` (``clear()`` on the overrides returns here).
+        plan: the :class:`FaultConfig` to read, or a :class:`FaultPlan` (a private config is
+            made for it).
         rng: the fake's :class:`fakelinear.rng.Rng`.
         clock: the fake's clock (virtual in-process).
         journal: where every request is recorded.
@@ -88,7 +98,7 @@ class FaultEngine:
 
     def __init__(
         self,
-        plan: FaultPlan,
+        plan: FaultConfig | FaultPlan,
         rng: Any,
         clock: Any,
         journal: Journal,
@@ -105,23 +115,39 @@ class FaultEngine:
         # A workspace's starting content (default team, seed content) is not "just created"
         # for its first client: lag applies only to what clients create afterwards.
         self.setup_ids = setup_ids
-        self._base = plan.copy()
-        self.plan = plan.copy()
-        self.faults = FaultOverrides(self)
+        self.config = plan if isinstance(plan, FaultConfig) else FaultConfig(plan)
+        self.config.on_change(self._config_changed)
+        #: Salt of every random decision; set by :meth:`begin_scope` (None: unscoped).
+        self.scope: str | None = None
         self._reset_state()
         self._buckets: dict[str, ratelimit.LeakyBucket] = {}
         self._complexity: dict[str, ratelimit.LeakyBucket] = {}
 
-    # -- plan management ----------------------------------------------------------------
+    # -- plan and state ------------------------------------------------------------------
     @property
-    def overrides(self) -> FaultOverrides:
-        """Alias of :attr:`faults` (the per-test override handle)."""
-        return self.faults
+    def plan(self) -> FaultPlan:
+        """The plan in force (read from the config; never mutate it)."""
+        return self.config.plan
 
-    @property
-    def base_plan(self) -> FaultPlan:
-        """The configured plan (without overrides); a copy."""
-        return self._base.copy()
+    def begin_scope(self, name: str | None) -> None:
+        """Start a fresh decision scope (one test): every per-key sequence, cold-start count,
+        spent ``times``, stuck body, lag count and rate-limit bucket starts over, and every
+        random decision is salted with ``name``. The same requests in a scope of the same
+        name therefore get the same faults, whatever ran before."""
+        self.scope = name
+        self._reset_state()
+        self._buckets.clear()
+        self._complexity.clear()
+
+    def detach(self) -> None:
+        """Stop following the config (this engine is being replaced by a new one)."""
+        self.config.remove_listener(self._config_changed)
+
+    def _config_changed(self, event: str, kept: dict[str, int]) -> None:
+        if event == "configure":
+            self._reset_state()
+        elif event != "add":
+            self._forget_rules(kept)
 
     def _reset_state(self) -> None:
         self._key_seq: dict[str, int] = {}
@@ -131,40 +157,12 @@ class FaultEngine:
         # (key, body hash) -> (stuck until | None for forever)
         self._stuck: dict[tuple[str, str], float | None] = {}
         self._lag = LagState()
-        self._replaced = False
 
-    def set_plan(self, plan: FaultPlan) -> None:
-        """Replace the configured plan; overrides and decision state are dropped."""
-        self._base = plan.copy()
-        self.plan = plan.copy()
-        self._reset_state()
-
-    def replace_plan(self, plan: FaultPlan) -> None:
-        """Put ``plan`` in force as an override (``clear()`` returns to the configured plan)."""
-        self.plan = plan.copy()
-        # Indices now name other rules: no rule state may survive, not even after clear().
-        self._replaced = True
-        self._forget_rules_after(0)
-
-    def add_overrides(self, extra: FaultPlan | dict[str, Any]) -> None:
-        """Append rules / update settings on top of the plan in force."""
-        self.plan = self.plan.merge(extra)
-
-    def clear_overrides(self) -> None:
-        """Back to the configured plan; state of override rules (and stuck bodies) is dropped."""
-        self.plan = self._base.copy()
-        self._forget_rules_after(0 if self._replaced else None)
-        self._replaced = False
-
-    def _forget_rules_after(self, keep: int | None) -> None:
-        """Drop per-rule state for rules that no longer exist (indices past the base plan)."""
-        limit = {
-            "phantom_conflict": len(self._base.phantom_conflict) if keep is None else keep,
-            "gateway": len(self._base.gateway) if keep is None else keep,
-            "transport": len(self._base.transport) if keep is None else keep,
-        }
-        self._cold = {k: v for k, v in self._cold.items() if k[0] < limit["phantom_conflict"]}
-        self._spent = {k: v for k, v in self._spent.items() if k[1] < limit[k[0]]}
+    def _forget_rules(self, kept: dict[str, int]) -> None:
+        """Drop per-rule state of rules past ``kept`` (they no longer exist), every stuck
+        body and the lag counts."""
+        self._cold = {k: v for k, v in self._cold.items() if k[0] < kept["phantom_conflict"]}
+        self._spent = {k: v for k, v in self._spent.items() if k[1] < kept[k[0]]}
         self._stuck.clear()
         self._lag.clear()
 
@@ -235,6 +233,7 @@ class FaultEngine:
         response.headers.update(
             ratelimit.headers(rl.per_hour, remaining, reset_at, (cost, rl.complexity_per_hour, c_remaining, c_reset))
         )
+        cut = response.transport_fault in _BEFORE_TRANSPORT
         self.journal.add(
             now,
             ctx.key_masked,
@@ -243,11 +242,14 @@ class FaultEngine:
             ctx.root_fields,
             ctx.body_hash,
             ctx.variables,
-            0 if response.transport_fault in _BEFORE_TRANSPORT else response.status,
+            0 if cut else response.status,
             error_code,
             decision,
             committed,
             detail,
+            # The prepared document's text is shared by every request with that text.
+            getattr(ctx.prepared, "query", None) or ctx.query,
+            None if cut else response.body,
         )
         return response
 
@@ -264,6 +266,8 @@ class FaultEngine:
             return False
         if probability >= 1:
             return True
+        if self.scope is not None:
+            parts = ("scope", self.scope, *parts)
         return self.rng.derive(*parts).random() < probability
 
     # -- before the model ----------------------------------------------------------------
@@ -312,7 +316,10 @@ class FaultEngine:
             return None
         creates = getattr(ctx.prepared, "creates", ())
         root, entity_type = creates[0] if creates else (ctx.root_fields[0], "Entity")
-        entity_id = self.rng.uuid4("phantom", key, ctx.body_hash, cseq)
+        if self.scope is None:
+            entity_id = self.rng.uuid4("phantom", key, ctx.body_hash, cseq)
+        else:
+            entity_id = self.rng.uuid4("scope", self.scope, "phantom", key, ctx.body_hash, cseq)
         stuck_key = (key, ctx.body_hash)
         if stuck_key in self._stuck:
             until = self._stuck[stuck_key]

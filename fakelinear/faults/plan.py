@@ -31,6 +31,13 @@ class FaultPlanError(ValueError):
     """A fault plan that cannot be understood (unknown field, bad value)."""
 
 
+def _suggest(name: str, choices: Any) -> str:
+    # Imported late: validation imports this module.
+    from fakelinear.faults.validation import did_you_mean
+
+    return did_you_mean(str(name), [str(c) for c in choices])
+
+
 def _on(value: Any, where: str) -> tuple[str, ...] | None:
     """Normalize an ``on`` filter: ``None`` (everything), a string, or a list of strings."""
     if value is None:
@@ -84,7 +91,8 @@ class _Section:
         unknown = sorted(set(data) - names)
         if unknown:
             raise FaultPlanError(
-                f"unknown field {unknown[0]!r} in {cls.section} (allowed: {', '.join(sorted(names))})"
+                f"unknown field {unknown[0]!r} in {cls.section}{_suggest(unknown[0], names)} "
+                f"(allowed: {', '.join(sorted(names))})"
             )
         obj = cls(**data)
         obj.validate()  # type: ignore[attr-defined]
@@ -424,7 +432,8 @@ class FaultPlan:
         unknown = sorted(set(data) - _TOP_LEVEL)
         if unknown:
             raise FaultPlanError(
-                f"unknown fault plan section {unknown[0]!r} (allowed: {', '.join(sorted(_TOP_LEVEL))})"
+                f"unknown fault plan section {unknown[0]!r}{_suggest(unknown[0], _TOP_LEVEL)} "
+                f"(allowed: {', '.join(sorted(_TOP_LEVEL))})"
             )
         base = self.to_dict()
         new = FaultPlan()
@@ -449,7 +458,8 @@ class FaultPlan:
                 unknown_fields = sorted(set(given) - set(fields))
                 if unknown_fields:
                     raise FaultPlanError(
-                        f"unknown field {unknown_fields[0]!r} in {name} (allowed: {', '.join(sorted(fields))})"
+                        f"unknown field {unknown_fields[0]!r} in {name}{_suggest(unknown_fields[0], fields)} "
+                        f"(allowed: {', '.join(sorted(fields))})"
                     )
                 fields.update(given)
             setattr(new, name, cls.from_dict(fields))

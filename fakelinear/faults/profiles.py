@@ -15,7 +15,10 @@ def _load(name: str) -> FaultPlan:
     files = resources.files("fakelinear.faults") / "profiles"
     path = files / f"{name}.toml"
     if not path.is_file():
-        raise FaultPlanError(f"unknown fault profile {name!r} (known: {', '.join(profile_names())})")
+        from fakelinear.faults.validation import did_you_mean
+
+        known = profile_names()
+        raise FaultPlanError(f"unknown fault profile {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})")
     with resources.as_file(path) as real:
         return FaultPlan.from_toml(real)
 

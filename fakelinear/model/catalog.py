@@ -49,6 +49,7 @@ class KindSpec:
     interfaces: tuple[str, ...] = ()
     refs: dict[str, Ref] = field(default_factory=dict)  # by record key
     backrefs: dict[str, Backref] = field(default_factory=dict)  # by field name
+    enums: dict[str, frozenset[str]] = field(default_factory=dict)  # field -> allowed values
     delete_mode: DeleteMode = "hard"
     has_trashed: bool = False
     creatable: bool = False

@@ -51,7 +51,7 @@ class Model:
         rnd = self.rng.stream(f"model:seed:{n}")
         add_users(ws, rnd, max(1, users))
         add_workspace_defaults(ws)
-        if default_team:
+        if default_team and "Team" in self.catalog.kinds:
             ws.create("Team", name="Engineering", key="ENG")
         if seed_content:
             _fill_with_seed_content(ws, rnd)

@@ -309,7 +309,24 @@ class Workspace:
                 current = [i for i in current if i not in ids]
             changes[target] = current
 
+    @staticmethod
+    def _check_enums(spec: KindSpec, data: dict[str, Any]) -> None:
+        """A value for an enum-typed field must be one the schema allows (some inputs take
+        a plain string where the entity answers an enum)."""
+        for key, allowed in spec.enums.items():
+            value = data.get(key)
+            if value is None:
+                continue
+            values = value if isinstance(value, list) else [value]
+            bad = [v for v in values if v not in allowed]
+            if bad:
+                raise InvalidInput(
+                    f"{key} must be one of {', '.join(sorted(allowed))}",
+                    f"{bad[0]!r} is not a valid {key}.",
+                )
+
     def _resolve_refs(self, spec: KindSpec, data: dict[str, Any]) -> None:
+        self._check_enums(spec, data)
         for key in list(data):
             ref = spec.refs.get(key)
             if ref is not None:
@@ -353,6 +370,8 @@ class Workspace:
 
     def create_many(self, kind: str, items: list[dict[str, Any]]) -> list[Record]:
         """Create several records of ``kind`` all-or-nothing, in one commit."""
+        if kind not in self.catalog.kinds:
+            raise InvalidInput(f"{kind} is not a kind records can be created of")
         self.purge_expired()
         spec = self.catalog.spec(kind)
         rules = rules_for(kind)

@@ -1,12 +1,14 @@
 """The three Linears a suite can run against, behind one small interface.
 
-* ``fake``: an in-process :class:`~fakelinear.FakeLinear` on a virtual clock. The client
-  talks to it through an httpx transport bound to that client (the same request/response
-  translation the respx mock uses), so no global patch can collide with other tests' respx
-  routers.
+* ``fake``: an in-process :class:`~fakelinear.FakeLinear` on a virtual clock. The harness's
+  client talks to it through an httpx transport bound to that client; the plugin also
+  intercepts every other client (see :mod:`fakelinear.testkit.intercept`).
 * ``server``: ``fakelinear serve`` as a real subprocess on an ephemeral loopback port, with a
   3-token pool file and ``--virtual-clock``; real HTTP. Sleeps advance the server's clock
   through ``POST /_fake/clock/advance``.
+
+In both, ``backend.fake`` is a :class:`~fakelinear.handle.FakeHandle` (one interface) and
+each process uses the pool's first workspace (each process has a fake of its own).
 * ``online``: the token pool against real Linear, real time.
 """
 
@@ -26,14 +28,16 @@ from typing import Any
 import httpx
 
 from fakelinear.clock import Clock, RealClock, VirtualClock
+from fakelinear.handle import IN_PROCESS_URL, LocalFake
+from fakelinear.remote import RemoteFake
 from promoter.linear.client import LinearClient, resolve_url
 
-from .tokens import load_tokens, mask, parse_tokens, pick_token, test_token
+from .tokens import load_tokens, mask, parse_tokens, test_token
 
 __all__ = ["Backend", "HttpClock", "HttpFake", "start_backend", "SERVER_WORKSPACES"]
 
 SERVER_WORKSPACES = 3
-FAKE_URL = "https://api.linear.app/graphql"
+FAKE_URL = IN_PROCESS_URL
 
 
 class HttpClock:
@@ -63,80 +67,8 @@ class HttpClock:
         self._http.close()
 
 
-class _HttpFaults:
-    """``fake.faults`` over HTTP: posts rule dicts to ``/_fake/faults``."""
-
-    def __init__(self, fake: HttpFake) -> None:
-        self._fake = fake
-
-    def apply(self, plan: dict[str, Any]) -> _HttpFaults:
-        self._fake.post("/_fake/faults", {"plan": plan})
-        return self
-
-    def profile(self, name: str) -> _HttpFaults:
-        self._fake.post("/_fake/faults", {"profile": name})
-        return self
-
-    def calm(self) -> _HttpFaults:
-        return self.profile("calm")
-
-    def phantom_conflicts(
-        self, on: str | None = None, first: int | None = None, **fields: Any
-    ) -> _HttpFaults:
-        rule = {k: v for k, v in {"on": on, "first": first, **fields}.items() if v is not None}
-        return self.apply({"phantom_conflict": [rule]})
-
-    def gateway_error(self, status: int = 502, **fields: Any) -> _HttpFaults:
-        return self.apply({"gateway": [{"status": status, **fields}]})
-
-    def plan(self) -> dict[str, Any]:
-        return self._fake.get("/_fake/faults")["plan"]
-
-
-@dataclass
-class HttpFake:
-    """Control handle for a loopback fake (the ``/_fake/`` API)."""
-
-    base_url: str
-    tokens: list[str] = field(repr=False)  # never in a repr (online they would be real keys)
-    _http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
-    _clock: HttpClock | None = field(default=None, repr=False)
-
-    def get(self, path: str, **params: Any) -> Any:
-        response = self._http.get(self.base_url + path, params=params or None)
-        response.raise_for_status()
-        return response.json()
-
-    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = self._http.post(self.base_url + path, json=body or {})
-        response.raise_for_status()
-        return response.json()
-
-    @property
-    def faults(self) -> _HttpFaults:
-        return _HttpFaults(self)
-
-    @property
-    def clock(self) -> HttpClock:
-        """The server's virtual clock (one handle, closed with this one)."""
-        if self._clock is None:
-            self._clock = HttpClock(self.base_url)
-        return self._clock
-
-    def journal(self, **filters: Any) -> Any:
-        return self.get("/_fake/journal", **filters)
-
-    def state(self) -> Any:
-        return self.get("/_fake/state")
-
-    def reset(self) -> Any:
-        return self.post("/_fake/reset")
-
-    def close(self) -> None:
-        """Close the HTTP connections (and the clock handle, if one was made)."""
-        if self._clock is not None:
-            self._clock.close()
-        self._http.close()
+#: Kept for code written against the first version of the harness.
+HttpFake = RemoteFake
 
 
 @dataclass
@@ -153,6 +85,8 @@ class Backend:
     fake: Any = None
     process: subprocess.Popen[str] | None = None
     transport_factory: Any = None
+    #: The in-process ``FakeLinear`` (fake mode only): what interception routes to.
+    inprocess: Any = None
     _closers: list[Any] = field(default_factory=list)
 
     @property
@@ -199,17 +133,19 @@ def _fake_backend(seed: int, profile: str) -> Backend:
         return to_httpx_response(fake.handle(to_request(request)), request)
 
     tokens = list(fake.tokens)
-    _, token = pick_token(tokens)
+    # Each process has a fake of its own: every worker uses the first workspace, so a test
+    # sends the same key (and gets the same faults) with or without xdist.
     return Backend(
         mode="fake",
         url=FAKE_URL,
         tokens=tokens,
-        token=token,
+        token=tokens[0],
         clock=fake.clock,
         seed=seed,
         profile=profile,
-        fake=fake,
+        fake=LocalFake(fake, FAKE_URL),
         transport_factory=lambda: httpx.MockTransport(handler),
+        inprocess=fake,
     )
 
 
@@ -254,24 +190,21 @@ def _server_backend(seed: int, profile: str) -> Backend:
     # Drain the rest of stdout so the server never blocks on a full pipe.
     threading.Thread(target=process.stdout.read, daemon=True).start()
     tokens = parse_tokens(tokens_file.read_text(encoding="utf-8"))
-    _, token = pick_token(tokens)
-    clock = HttpClock(base_url)
-    fake = HttpFake(base_url, tokens)
+    fake = RemoteFake(base_url, tokens)
     backend = Backend(
         mode="server",
         url=base_url + "/graphql",
         tokens=tokens,
-        token=token,
-        clock=clock,
+        # Each process starts a server of its own: the first workspace, as in fake mode.
+        token=tokens[0],
+        clock=fake.clock,
         seed=seed,
         profile=profile,
         fake=fake,
         process=process,
     )
     # The pool file's directory goes too (closers run newest first: it is removed last).
-    backend._closers.extend(
-        [lambda: shutil.rmtree(tmp, ignore_errors=True), clock.close, fake.close]
-    )
+    backend._closers.extend([lambda: shutil.rmtree(tmp, ignore_errors=True), fake.close])
     return backend
 
 

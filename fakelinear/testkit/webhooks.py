@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 
 from fakelinear.webhooks.signing import verify
@@ -266,12 +267,14 @@ def loopback_receiver(control: Any = None, path: str = "/linear-webhook") -> Ite
 def webhook_receiver(linear_backend: Any) -> Iterator[WebhookReceiver]:
     """A webhook endpoint for this test and the list of what it received (see the module
     docstring); webhooks it subscribed are deleted at teardown."""
-    fake = linear_backend.fake
-    if fake is None:
+    handle = linear_backend.fake
+    if handle is None:
         pytest.skip("webhook deliveries need the fake (--linear=fake or server): Linear cannot reach this machine")
-    if hasattr(fake, "webhooks"):
-        with in_process_receiver(fake) as receiver:
+    # In fake mode the handle wraps the in-process FakeLinear; in server mode it speaks HTTP.
+    local = getattr(handle, "_fake", handle)
+    if hasattr(local, "webhooks"):
+        with in_process_receiver(local) as receiver:
             yield receiver
-    else:
-        with loopback_receiver(fake) as receiver:
-            yield receiver
+        return
+    with httpx.Client(base_url=handle.base_url, timeout=10.0) as control, loopback_receiver(control) as receiver:
+        yield receiver

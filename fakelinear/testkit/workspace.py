@@ -9,7 +9,6 @@ default: it deletes only ``[test]``-named resources and those living in ``[test]
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from promoter.linear.errors import InvalidInputError
 from promoter.linear.types import Page, Team
 
 from .guards import Guards, delete_quietly
-from .names import is_test_name, unique_name
+from .names import is_test_name, random_hex, unique_name
 from .retry import get_default_clock, retry_create, retry_search, retry_with_backoff, settle
 
 __all__ = [
@@ -54,7 +53,7 @@ _key_hex = 5
 
 def team_key() -> str:
     """``T`` + 5 upper-case hex characters (Linear team keys are short and unique)."""
-    return "T" + secrets.token_hex(3).upper()[:_key_hex]
+    return "T" + random_hex(3).upper()[:_key_hex]
 
 
 def create_team(client: Any, name: str) -> Team:

@@ -2,7 +2,8 @@
 
 respx patches httpx's transports globally, so any client is intercepted, sync or async,
 including clients built deep inside user code. Requests to other hosts pass through
-untouched (a loopback server used in the same test keeps working).
+untouched (a loopback server used in the same test keeps working), and respx routers a test
+starts itself keep working next to it (see :class:`LinearRouter`).
 
 F7 transport faults become the httpx exceptions a real socket would produce:
 ``connection_reset`` -> :class:`httpx.ReadError`, ``read_timeout`` -> :class:`httpx.ReadTimeout`,
@@ -11,18 +12,26 @@ F7 transport faults become the httpx exceptions a real socket would produce:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import respx
-from respx.models import SideEffectError
+from respx.models import AllMockedAssertionError, PassThrough
 
 from fakelinear.http import Request, Response
 
-__all__ = ["mock_linear", "fake_linear", "to_request", "to_httpx_response", "DEFAULT_BASE_URL"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "LinearRouter",
+    "answer_with",
+    "fake_linear",
+    "mock_linear",
+    "to_httpx_response",
+    "to_request",
+]
 
 DEFAULT_BASE_URL = "https://api.linear.app"
 
@@ -65,32 +74,100 @@ def to_httpx_response(response: Response, request: httpx.Request) -> httpx.Respo
     return httpx.Response(response.status, headers=headers, content=response.body, request=request)
 
 
-class _FakeRoute(respx.Route):
-    """A respx route answered by a fixed callable.
+class LinearRouter(respx.MockRouter):
+    """A respx router that answers one Linear (scheme, host, port, path prefix) with a fake
+    and composes with every other respx router active at the same time.
 
-    Same as ``route.mock(side_effect=answer)`` (same pattern matching, exceptions wrapped the
-    way respx wraps side-effect errors, so they reach the caller unchanged), without
-    respx's per-request ``inspect.getfullargspec`` of the side effect and result checks.
+    respx asks its routers in the order they started. This one, usually the first:
+
+    * lets a router started *after* it answer a Linear request when one of that router's
+      routes matches it (the innermost mock wins, as users expect); a route that would pass
+      the request through, or no matching route, means the fake answers, so a Linear request
+      never reaches the network;
+    * leaves every other request to the routers started after it and, when there are none,
+      passes it through to the network untouched.
+
+    It records no calls: nobody reads them, and recording would keep every request and
+    response of a long in-process run alive.
     """
 
-    def __init__(self, answer: Any, **lookups: Any) -> None:
-        super().__init__(**lookups)
+    def __init__(self, answer: Callable[[httpx.Request], httpx.Response], base_url: str) -> None:
+        super().__init__(assert_all_called=False, assert_all_mocked=True)
+        parts = urlsplit(base_url)
+        if not parts.scheme or not parts.netloc:
+            raise ValueError(f"base_url must be absolute, got {base_url!r}")
         self._answer = answer
+        self._scheme = parts.scheme
+        self._host = (parts.hostname or "").lower()
+        self._port = parts.port or (443 if parts.scheme == "https" else 80)
+        self._prefix = parts.path.rstrip("/")
 
-    def resolve(self, request: httpx.Request, **kwargs: Any) -> Any:
-        try:
-            return self._answer(request)
-        except Exception as error:
-            raise SideEffectError(self, origin=error) from error
-
-
-class _Router(respx.MockRouter):
-    """respx's mock router without call recording: ``mock_linear`` never exposes the router,
-    so nobody reads ``calls``, and recording would keep every request and response of a
-    long in-process run alive (memory and garbage-collector time grow with it)."""
+    def is_linear(self, request: httpx.Request) -> bool:
+        """True when ``request`` goes to the Linear this router answers for."""
+        url = request.url
+        if url.scheme != self._scheme or url.host.lower() != self._host:
+            return False
+        if (url.port or (443 if url.scheme == "https" else 80)) != self._port:
+            return False
+        return not self._prefix or url.path == self._prefix or url.path.startswith(self._prefix + "/")
 
     def record(self, request: httpx.Request, *, response: Any = None, route: Any = None) -> None:
         return None
+
+    def _later(self) -> list[respx.Router]:
+        routers = list(getattr(self.Mocker, "routers", ()) or ())
+        return routers[routers.index(self) + 1 :] if self in routers else []
+
+    def _not_ours(self, request: httpx.Request, later: list[respx.Router]) -> None:
+        if later:
+            # respx moves on to the next router only after this error.
+            raise AllMockedAssertionError(f"RESPX: {request!r} not for fakelinear")
+        raise PassThrough(f"not for fakelinear: {request!r}", request=request, origin=None)
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        later = self._later()
+        if not self.is_linear(request):
+            self._not_ours(request, later)
+        for router in reversed(later):
+            if _claims(router, request):
+                try:
+                    return router.handler(request)
+                except (PassThrough, AllMockedAssertionError):
+                    break
+        return self._answer(request)
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        later = self._later()
+        if not self.is_linear(request):
+            self._not_ours(request, later)
+        for router in reversed(later):
+            if _claims(router, request):
+                try:
+                    return await router.async_handler(request)
+                except (PassThrough, AllMockedAssertionError):
+                    break
+        return self._answer(request)
+
+
+def _claims(router: respx.Router, request: httpx.Request) -> bool:
+    """True when one of ``router``'s routes matches ``request`` (pattern only: no side
+    effect runs and nothing is recorded), or ``router`` is another fake's for that URL."""
+    if isinstance(router, LinearRouter):
+        return router.is_linear(request)
+    for route in router.routes:
+        pattern = route.pattern
+        if not pattern or pattern.match(request):
+            return True
+    return False
+
+
+def answer_with(fake: Any, prefix: str = "") -> Callable[[httpx.Request], httpx.Response]:
+    """``httpx.Request -> httpx.Response`` through ``fake.handle`` (F7 faults raise)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return to_httpx_response(fake.handle(to_request(request, prefix)), request)
+
+    return answer
 
 
 @contextmanager
@@ -101,7 +178,8 @@ def mock_linear(
     from ``fake_kwargs`` when None) and yield the fake.
 
     Everything under ``base_url`` is routed, so both ``/graphql`` and the ``/_fake/`` control
-    API work through any httpx client. Other hosts pass through to the network.
+    API work through any httpx client, sync or async. Other hosts pass through to the
+    network, or to respx routers started inside this block (see :class:`LinearRouter`).
     """
     if fake is None:
         from fakelinear.handler import FakeLinear
@@ -109,25 +187,8 @@ def mock_linear(
         fake = FakeLinear(**fake_kwargs)
     elif fake_kwargs:
         raise TypeError("pass either a fake or FakeLinear keyword arguments, not both")
-    parts = urlsplit(base_url)
-    if not parts.scheme or not parts.netloc:
-        raise ValueError(f"base_url must be absolute, got {base_url!r}")
-    prefix = parts.path.rstrip("/")
-
-    def side_effect(request: httpx.Request) -> httpx.Response:
-        return to_httpx_response(fake.handle(to_request(request, prefix)), request)
-
-    with _Router(assert_all_called=False, assert_all_mocked=True) as router:
-        host = parts.hostname or ""
-        port = parts.port
-        pattern: dict[str, Any] = {"scheme": parts.scheme, "host": host}
-        if port is not None:
-            pattern["port"] = port
-        if prefix:
-            pattern["path__startswith"] = prefix + "/"
-        router.add(_FakeRoute(side_effect, **pattern))
-        # Everything else goes to the real network (e.g. a loopback server in the same test).
-        router.route().pass_through()
+    prefix = urlsplit(base_url).path.rstrip("/")
+    with LinearRouter(answer_with(fake, prefix), base_url):
         yield fake
 
 

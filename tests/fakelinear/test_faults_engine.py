@@ -15,7 +15,14 @@ import pytest
 from fakelinear.api import schema_bundle
 from fakelinear.api.visibility import ALWAYS_VISIBLE
 from fakelinear.clock import VirtualClock
-from fakelinear.faults import FaultEngine, FaultPlan, Journal, RequestContext, profile
+from fakelinear.faults import (
+    FaultEngine,
+    FaultOverrides,
+    FaultPlan,
+    Journal,
+    RequestContext,
+    profile,
+)
 from fakelinear.model import Record
 from fakelinear.rng import Rng
 
@@ -63,6 +70,7 @@ class Harness:
 
     def __post_init__(self) -> None:
         self.engine = FaultEngine(self.plan, Rng(self.seed), self.clock, self.journal, self.team_created_at)
+        self.faults = FaultOverrides(self.engine.config)
 
     def send(self, root: str = "issueCreate", variables: dict | None = None, key: str = KEY,
              client_id: str | None = None, commits: bool | None = None):
@@ -104,7 +112,7 @@ def test_pass_through_journals_and_sends_headers() -> None:
 
 def test_phantom_conflict_exact_body_and_nothing_executed() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.phantom_conflicts(on="issueCreate", times=1)
+    h.faults.phantom_conflicts(on="issueCreate", times=1)
     r = h.send()
     assert r.status == 200 and h.calls == 0
     b = body(r)
@@ -124,13 +132,13 @@ def test_phantom_conflict_exact_body_and_nothing_executed() -> None:
                                                  ("issueBatchCreate", "Issue"), ("issueRelationCreate", "IssueRelation")])
 def test_phantom_conflict_type_names(root: str, type_name: str) -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.phantom_conflicts()
+    h.faults.phantom_conflicts()
     assert body(h.send(root))["errors"][0]["message"] == f"conflict on insert of {type_name}"
 
 
 def test_phantom_conflict_http_400_selectable_and_on_filter() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.phantom_conflicts(on="teamCreate", http_status=400)
+    h.faults.phantom_conflicts(on="teamCreate", http_status=400)
     assert h.send("issueCreate").status == 200 and h.calls == 1
     assert h.send("teamCreate").status == 400 and h.calls == 1
     assert h.send("issues", commits=False).status == 200  # queries never conflict
@@ -138,7 +146,7 @@ def test_phantom_conflict_http_400_selectable_and_on_filter() -> None:
 
 def test_sticky_identical_body_stays_stuck_other_body_decided_afresh() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.phantom_conflicts(on="issueCreate", times=1)  # fires once, sticks forever
+    h.faults.phantom_conflicts(on="issueCreate", times=1)  # fires once, sticks forever
     assert h.send(variables=titled("a")).status == 200 and h.calls == 0
     for _ in range(5):
         h.send(variables=titled("a"))
@@ -155,7 +163,7 @@ def test_sticky_identical_body_stays_stuck_other_body_decided_afresh() -> None:
 
 def test_sticky_for_expires_on_the_virtual_clock() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.phantom_conflicts(times=1, sticky_for=30)
+    h.faults.phantom_conflicts(times=1, sticky_for=30)
     h.send()
     h.clock.advance(29)
     h.send()
@@ -167,7 +175,7 @@ def test_sticky_for_expires_on_the_virtual_clock() -> None:
 
 def test_not_sticky_retry_is_decided_afresh() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.phantom_conflicts(times=1, sticky_for=0)
+    h.faults.phantom_conflicts(times=1, sticky_for=0)
     h.send()
     h.send()
     assert h.calls == 1
@@ -175,7 +183,7 @@ def test_not_sticky_retry_is_decided_afresh() -> None:
 
 def test_cold_start_shape_three_failures_then_successes() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.phantom_conflicts(on="issueCreate", first=3)
+    h.faults.phantom_conflicts(on="issueCreate", first=3)
     outcomes = ["conflict" if "errors" in body(h.send(variables=titled(i))) else "ok" for i in range(10)]
     assert outcomes == ["conflict"] * 3 + ["ok"] * 7
     # per key: another key gets its own cold start
@@ -200,7 +208,7 @@ def test_probability_is_roughly_honoured() -> None:
 
 def test_gateway_before_writes_nothing() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.gateway_error(503, times=1)
+    h.faults.gateway_error(503, times=1)
     r = h.send()
     assert r.status == 503 and h.calls == 0
     assert r.headers["content-type"].startswith("text/html")
@@ -213,7 +221,7 @@ def test_gateway_before_writes_nothing() -> None:
 
 def test_gateway_after_commit_applies_the_write() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.gateway_error(502, after_commit=True, times=2, on="issueCreate")
+    h.faults.gateway_error(502, after_commit=True, times=2, on="issueCreate")
     assert h.send("issues", commits=False).status == 200, "a query has nothing to commit"
     assert h.send("issueUpdate").status == 200, "on= filters"
     assert h.send("issueCreate", commits=False).status == 200, "a create that did not commit"
@@ -228,7 +236,7 @@ def test_gateway_after_commit_applies_the_write() -> None:
 @pytest.mark.parametrize("kind", ["connection_reset", "read_timeout"])
 def test_transport_faults_before_the_model(kind: str) -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.transport_fault(kind, times=1)
+    h.faults.transport_fault(kind, times=1)
     r = h.send()
     assert r.transport_fault == kind and h.calls == 0
     (entry,) = h.journal.entries(decision=f"transport:{kind}")
@@ -238,7 +246,7 @@ def test_transport_faults_before_the_model(kind: str) -> None:
 
 def test_read_timeout_after_commit() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.transport_fault("read_timeout", after_commit=True, times=1)
+    h.faults.transport_fault("read_timeout", after_commit=True, times=1)
     h.send("issues", commits=False)
     r = h.send()
     assert r.transport_fault == "read_timeout" and h.calls == 2
@@ -247,7 +255,7 @@ def test_read_timeout_after_commit() -> None:
 
 def test_truncated_body_cuts_a_real_answer() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.transport_fault("truncated_body", times=1)
+    h.faults.transport_fault("truncated_body", times=1)
     r = h.send()
     assert r.transport_fault == "truncated_body" and h.calls == 1
     assert body(r) == {"data": {"issueCreate": {"success": True}}}  # the transport cuts it
@@ -256,7 +264,7 @@ def test_truncated_body_cuts_a_real_answer() -> None:
 
 def test_rate_limit_bucket_math_and_headers() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.rate_limit(per_hour=3)
+    h.faults.rate_limit(per_hour=3)
     start = h.clock.now()
     remaining = [h.send("issues", commits=False).headers["x-ratelimit-requests-remaining"] for _ in range(3)]
     assert remaining == ["2", "1", "0"]
@@ -281,7 +289,7 @@ def test_rate_limit_bucket_math_and_headers() -> None:
 
 def test_calm_never_refuses_but_reports() -> None:
     h = Harness(profile("calm"))
-    h.engine.set_plan(h.plan.merge({"rate_limit": {"per_hour": 2}}))
+    h.engine.config.configure(h.plan.merge({"rate_limit": {"per_hour": 2}}))
     statuses = {h.send("issues", commits=False).status for _ in range(5)}
     assert statuses == {200}
     assert h.send("issues", commits=False).headers["x-ratelimit-requests-remaining"] == "0"
@@ -294,7 +302,7 @@ def Ent(entity_id: str, created_at: float, kind: str = "Issue", team_id: str | N
 
 def test_read_lag_in_virtual_seconds() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.read_lag(seconds=2)
+    h.faults.read_lag(seconds=2)
     t0 = h.clock.now()
     issue = Ent("i1", t0)
     vis = h.engine.visibility("ws-1")
@@ -306,7 +314,7 @@ def test_read_lag_in_virtual_seconds() -> None:
 
 def test_read_lag_in_reads() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.read_lag(reads=2)
+    h.faults.read_lag(reads=2)
     issue = Ent("i1", h.clock.now())
     vis = h.engine.visibility("ws-1")
     assert [vis.visible(issue, "read") for _ in range(4)] == [False, False, True, True]
@@ -315,7 +323,7 @@ def test_read_lag_in_reads() -> None:
 def test_search_lag_longer_and_longer_still_in_new_teams() -> None:
     teams = {"old": 0.0, "new": None}
     h = Harness(FaultPlan(), team_created_at=lambda ws, team: teams.get(team))
-    h.engine.faults.read_lag(seconds=1).search_lag(seconds=30, new_team_window=600, new_team_extra=60)
+    h.faults.read_lag(seconds=1).search_lag(seconds=30, new_team_window=600, new_team_extra=60)
     t0 = h.clock.now()
     teams["new"] = t0 - 10
     old_team_issue = Ent("a", t0, team_id="old")
@@ -332,25 +340,25 @@ def test_search_lag_longer_and_longer_still_in_new_teams() -> None:
 
 def test_execute_gets_the_lag_policy() -> None:
     h = Harness(profile("linear-observed"))
-    h.engine.faults.clear()
+    h.faults.clear()
     h.send("issues", commits=False)
     assert h.visibility is not ALWAYS_VISIBLE
 
 
 def test_clear_drops_overrides_and_their_state() -> None:
     h = Harness(profile("calm"))
-    h.engine.faults.phantom_conflicts()
-    assert h.engine.faults.plan.phantom_conflict
+    h.faults.phantom_conflicts()
+    assert h.faults.plan.phantom_conflict
     h.send()
-    h.engine.faults.clear()
-    assert h.engine.faults.plan == profile("calm")
+    h.faults.clear()
+    assert h.faults.plan == profile("calm")
     h.send()
     assert h.calls == 1, "the stuck body is released with its rule"
 
 
 def test_journal_queries() -> None:
     h = Harness(FaultPlan())
-    h.engine.faults.gateway_error(502, after_commit=True, times=1, on="teamCreate")
+    h.faults.gateway_error(502, after_commit=True, times=1, on="teamCreate")
     h.send("issueCreate")
     h.send("teamCreate")
     h.send("issues", commits=False)
@@ -400,15 +408,15 @@ def test_model_lookup_for_new_team_search_lag() -> None:
 
 def test_overrides_calm_and_apply() -> None:
     h = Harness(profile("storm"))
-    h.engine.faults.calm()
-    assert h.engine.faults.plan.is_calm
+    h.faults.calm()
+    assert h.faults.plan.is_calm
     for i in range(50):
         h.send(variables=titled(i))
     assert {e.decision for e in h.journal.entries()} == {"passed"}
-    h.engine.faults.apply({"gateway": {"status": 504, "times": 1}})
+    h.faults.apply({"gateway": {"status": 504, "times": 1}})
     assert h.send().status == 504
-    h.engine.faults.clear()
-    assert h.engine.faults.plan == profile("storm")
+    h.faults.clear()
+    assert h.faults.plan == profile("storm")
 
 
 def test_complexity_cache_ignores_an_entry_left_by_another_document() -> None:

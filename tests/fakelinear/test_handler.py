@@ -58,7 +58,7 @@ def test_defaults_and_handles() -> None:
     fake = FakeLinear()
     assert isinstance(fake.clock, VirtualClock)
     assert len(fake.tokens) == 1 and len(fake.model.workspaces()) == 1
-    assert fake.faults is fake.engine.faults
+    assert fake.fault_config is fake.engine.config and fake.plan is fake.fault_config.plan
     assert len(fake.journal) == 0
     before = fake.clock.now()
     assert fake.advance(90) == before + 90

@@ -47,3 +47,17 @@ def test_stream_state_round_trip() -> None:
     b = Rng(5)
     b.restore_stream_states(states)
     assert b.stream("s").random() == expected
+
+
+def test_scoped_streams_depend_on_seed_scope_and_calls_only() -> None:
+    a, b = Rng(3), Rng(3)
+    for _ in range(5):
+        a.stream_uuid4("model:ids")  # what ran before the scope
+    a.begin_scope("t::x")
+    b.begin_scope("t::x")
+    assert [a.stream_uuid4("model:ids") for _ in range(3)] == [b.stream_uuid4("model:ids") for _ in range(3)]
+    b.begin_scope("t::y")
+    a.begin_scope("t::x")
+    assert a.stream_uuid4("model:ids") != b.stream_uuid4("model:ids")
+    a.begin_scope(None)
+    assert a.stream_uuid4("model:ids") == Rng(3).stream_uuid4("model:ids")

@@ -239,3 +239,61 @@ def test_fake_linear_fixture_function(request: pytest.FixtureRequest) -> None:
         assert r.status_code == 200 and r.json()["data"]["viewer"]["id"]
     finally:
         gen.close()
+
+
+def test_composes_with_respx_routers_started_inside() -> None:
+    import respx
+
+    fake = EchoFake()
+    with mock_linear(fake):
+        with respx.mock(assert_all_called=False) as user:
+            user.get("https://example.test/a").respond(200, text="mocked by the test")
+            explicit = user.post("https://api.linear.app/graphql", params={"mine": "1"}).respond(299)
+            assert httpx.get("https://example.test/a").text == "mocked by the test"
+            # A Linear request the test's router does not match reaches the fake...
+            assert httpx.post("https://api.linear.app/graphql", json={}).status_code == 201
+            # ...and one it matches is the test's to answer (the innermost mock wins).
+            assert httpx.post("https://api.linear.app/graphql?mine=1", json={}).status_code == 299
+            assert explicit.call_count == 1
+            # The test's router still asserts on hosts it does not mock.
+            with pytest.raises(respx.models.AllMockedAssertionError):
+                httpx.get("https://unmocked.test/")
+        with respx.mock() as user:
+            user.route().pass_through()  # a catch-all pass-through never sends Linear out
+            assert httpx.post("https://api.linear.app/graphql", json={}).status_code == 201
+
+            async def go() -> int:
+                async with httpx.AsyncClient() as client:
+                    return (await client.post("https://api.linear.app/graphql", json={})).status_code
+
+            assert asyncio.run(go()) == 201
+    assert len(fake.requests) == 3
+
+
+def test_requests_clients_are_intercepted_and_other_hosts_pass() -> None:
+    requests = pytest.importorskip("requests")
+    from fakelinear.transports.requests_mock import mock_linear_requests
+
+    fake, inner = EchoFake(), EchoFake()
+    with ServerThread(inner) as server, mock_linear_requests(fake):
+        r = requests.post("https://api.linear.app/graphql?x=2", json={"query": "{ viewer { id } }"},
+                          headers={"Authorization": "lin_api_abc"}, timeout=5)
+        assert r.status_code == 201 and r.headers["x-custom"] == "yes"
+        got = r.json()
+        assert got["path"] == "/graphql" and got["query"] == "x=2" and got["auth"] == "lin_api_abc"
+        assert requests.post(server.base_url + "/graphql", json={}, timeout=5).status_code == 201
+        for fault, exc in (("connection_reset", requests.ConnectionError), ("read_timeout", requests.ReadTimeout),
+                           ("truncated_body", requests.exceptions.ChunkedEncodingError)):
+            fake.fault = fault
+            with pytest.raises(exc):
+                requests.post("https://api.linear.app/graphql", json={}, timeout=5)
+    assert len(inner.requests) == 1 and len(fake.requests) == 4
+
+
+def test_nested_mock_linear_wins_for_its_own_requests() -> None:
+    outer, inner = EchoFake(), EchoFake()
+    with mock_linear(outer):
+        with mock_linear(inner):
+            httpx.post("https://api.linear.app/graphql", json={})
+        httpx.post("https://api.linear.app/graphql", json={})
+    assert len(inner.requests) == 1 and len(outer.requests) == 1

@@ -224,6 +224,7 @@ def test_relations(linear, test_team, guards, clock):
     )
 
 
+@pytest.mark.needs_fake
 def test_injected_faults_are_survived(linear, test_team, guards, clock, fake):
     """Offline only: force the worst case through the control handle (in-process or HTTP)."""
     fake.faults.phantom_conflicts(on="issueCreate", first=2)
