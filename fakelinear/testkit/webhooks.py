@@ -242,7 +242,8 @@ def loopback_receiver(control: Any = None, path: str = "/linear-webhook") -> Ite
     handler = type("_BoundHandler", (_Handler,), {"receiver": receiver})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="webhook-receiver", daemon=True)
+    # A short poll interval: shutdown() waits up to one interval.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="webhook-receiver", daemon=True)
     thread.start()
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
     if control is not None:

@@ -102,7 +102,7 @@ def test_loopback_timeout_is_real() -> None:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         with driver("in_process", seed=1) as d:
             d.fake.webhooks.faults(timeout=0.2)
