@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
                 metavar="V",
                 help=f"{section}.{field}" + (" (comma-separated)" if field == "on" else ""),
             )
+    from fakelinear.schema_tools.cli import add_parser as add_schema_parser
+
+    add_schema_parser(sub)
     return parser
 
 
@@ -273,6 +276,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(parser, args)
         except KeyboardInterrupt:
             return 0
+    if args.command == "schema":
+        from fakelinear.schema_tools.cli import run as run_schema
+
+        return run_schema(args)
     parser.print_help()
     return 2
 

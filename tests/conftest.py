@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pytest
+
+from tests.support.npm import NodePackages
+from tests.support.npm import node_packages as _install_node_packages
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +24,12 @@ def pg_dsn() -> str:
             pytest.fail("FAKELINEAR_REQUIRE_PG=1 but FAKELINEAR_PG_DSN is not set")
         pytest.skip("no PostgreSQL server: run through `make test` (scripts/with-postgres.sh)")
     return dsn
+
+
+@pytest.fixture(scope="session")
+def node_packages() -> Callable[..., NodePackages]:
+    """Factory: ``node_packages("@linear/sdk@98.0.0")`` installs a pinned npm package set once
+    per checkout (``.cache/npm``) and returns :class:`tests.support.npm.NodePackages`
+    (``.run(script, env=...)`` runs node and returns its JSON). Skips without node/npm,
+    unless FAKELINEAR_REQUIRE_NODE=1 (CI), where it fails."""
+    return _install_node_packages

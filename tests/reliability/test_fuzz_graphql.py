@@ -28,6 +28,25 @@ from tests.reliability.conftest import assert_linear_error
 SDL = DEFAULT_SCHEMA
 EXAMPLES = 60
 
+# Linear's custom scalars schemathesis has no strategy for (it knows DateTime and UUID). The
+# whole schema (@linear/sdk 98.0.0) takes them as arguments; wrong values must still get
+# Linear-shaped errors, so plain strings and an empty object are enough.
+_DATES = st.dates().map(str)
+for _name, _strategy in {
+    "DateTimeOrDuration": st.sampled_from(["P1D", "-P2W", "2021"]) | _DATES,
+    "TimelessDate": _DATES,
+    "TimelessDateOrDuration": st.sampled_from(["P1D", "-P2W"]) | _DATES,
+    "Duration": st.sampled_from(["PT1H", "P1D"]),
+    "JSON": st.sampled_from(["{}", '{"a": 1}']),
+}.items():
+    st_graphql.scalar(_name, _strategy.map(st_graphql.nodes.String))
+st_graphql.scalar("JSONObject", st.just(st_graphql.nodes.Object([])))
+for _line in SDL.read_text(encoding="utf-8").splitlines():
+    if _line.startswith("scalar ") and _line.endswith("NotificationType"):
+        _name = _line.split()[1]
+        _literal = _name[0].lower() + _name[1 : -len("NotificationType")]
+        st_graphql.scalar(_name, st.just(st_graphql.nodes.String(_literal)))
+
 
 def _operations() -> list[Any]:
     schema = st_graphql.from_path(SDL)
