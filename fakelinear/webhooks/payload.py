@@ -66,6 +66,8 @@ class PayloadBuilder:
         self.schema = schema
         self.catalog = catalog
         self._date_fields: dict[str, frozenset[str]] = {}
+        self._plans: dict[str, list[tuple[str, Any, bool, bool, bool]]] = {}
+        self._refs: dict[tuple[str, str], Any] = {}
 
     # ------------------------------------------------------------------ public
     def payload_type(self, kind: str) -> GraphQLObjectType | None:
@@ -144,13 +146,31 @@ class PayloadBuilder:
             if not k.startswith("_") and k != SEQ and v is not None
         }
 
+    def _plan(self, ptype: GraphQLObjectType) -> list[tuple[str, Any, bool, bool, bool]]:
+        """``(name, named type, non-null, list, object)`` per field of a payload type (cached:
+        the type is walked once, not once per delivery)."""
+        plan = self._plans.get(ptype.name)
+        if plan is None:
+            plan = []
+            for name, field in ptype.fields.items():
+                named, non_null, is_list = _unwrap(field.type)
+                is_object = isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType)
+                plan.append((name, named, non_null, is_list, is_object))
+            self._plans[ptype.name] = plan
+        return plan
+
+    def _ref(self, kind: str, name: str) -> Any:
+        key = (kind, name)
+        if key not in self._refs:
+            self._refs[key] = self.catalog.spec(kind).ref_for_field(name)
+        return self._refs[key]
+
     def _shape(self, ws: Workspace, kind: str, record: dict[str, Any], ptype: GraphQLObjectType,
                depth: int, batch: dict[str, dict[str, Any]]) -> dict[str, Any]:
         dates = self.date_fields(kind)
         out: dict[str, Any] = {}
-        for name, field in ptype.fields.items():
-            named, non_null, is_list = _unwrap(field.type)
-            if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
+        for name, named, non_null, is_list, is_object in self._plan(ptype):
+            if is_object:
                 value = self._children(ws, kind, record, name, named, is_list, depth, batch)
                 if value is None:
                     if not non_null:
@@ -190,7 +210,7 @@ class PayloadBuilder:
                   is_list: bool, depth: int, batch: dict[str, dict[str, Any]]) -> Any:
         if depth >= MAX_DEPTH or not isinstance(named, GraphQLObjectType):
             return None
-        ref = self.catalog.spec(kind).ref_for_field(name)
+        ref = self._ref(kind, name)
         if ref is None:
             return None
         value = record.get(ref.key)
