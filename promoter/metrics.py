@@ -22,6 +22,8 @@ COUNTERS = (
     "recovered",
     "skipped_claimed",
     "breaker_tripped",
+    "parked",
+    "skipped_backoff",
 )
 
 _HELP = {
@@ -34,6 +36,8 @@ _HELP = {
     "recovered": "Idempotent mode: existing issues with our id found and linked.",
     "skipped_claimed": "Candidates skipped because another replica holds the claim.",
     "breaker_tripped": "Runs where the circuit breaker filed nothing.",
+    "parked": "Findings parked after consecutive failed creates of their own making.",
+    "skipped_backoff": "Candidates skipped because the re-check found them parked or backing off.",
 }
 
 #: The module's default registry.

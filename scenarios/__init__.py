@@ -4,7 +4,8 @@ A scenario file (``scenarios/*.toml``) names a fault plan, a workload, a promote
 configuration, store faults, events and the expected outcome; :func:`run_scenario` runs it
 in-process against the fake on a virtual clock, records every create and write-back, and
 :func:`~scenarios.checker.check` finds lost, duplicated, falsely linked and orphaned findings,
-cap and kill-switch violations and leftovers (DESIGN.md §6, I1-I6).
+cap and kill-switch violations, leftovers, and findings that can never be filed but were not
+parked or starved the rest (DESIGN.md §6, I1-I7).
 """
 
 from typing import Any

@@ -20,6 +20,13 @@ Anomaly kinds (and the invariant of DESIGN.md §6 each one breaks):
 - ``cap_exceeded`` / ``kill_switch_calls`` (I5): more than ``max_per_run`` findings created
   in one run of one class; any call while disabled.
 - ``left_behind`` (I6): a ``[test]`` resource remained after cleanup.
+- ``unparked_poison`` (I7): a finding that can never be filed (the truth's ``poison``) is not
+  parked with a reason at the end (or got linked).
+- ``starved`` (I7): a finding that had to be linked was not, while poison findings took
+  create attempts: failing findings kept a healthy one from being filed.
+
+Which issue carries which finding comes from :func:`promoter.findings.parse_finding_id`: only
+the promoter's own trailer counts, never marker-like text in a finding's title or detail.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ BREAKS: dict[str, tuple[str, ...]] = {
     "I4": ("false_link",),
     "I5": ("cap_exceeded", "kill_switch_calls"),
     "I6": ("left_behind",),
+    "I7": ("unparked_poison", "starved"),
 }
 DUPLICATE_KINDS = ("duplicate_orphan", "duplicate_commit_then_fail", "duplicate_race", "duplicate_unexplained")
 
@@ -186,6 +194,20 @@ def check(history: History, final: FinalState, truth: Truth) -> CheckResult:
                                                                         f"{len(calls)} recorded calls while disabled "
                                                                         f"{' '.join(calls[:5])}"))
 
+    # I7: no starvation. Poison findings end parked with a reason; nothing that had to be
+    # filed was left unfiled while they took create attempts.
+    for fid in sorted(truth.poison):
+        if final.links.get(fid):
+            result.anomalies.append(Anomaly("unparked_poison", fid, final.links[fid], "a poison finding got linked"))
+        elif not final.parked.get(fid):
+            tries = len(history.of(CREATE, fid))
+            result.anomalies.append(Anomaly("unparked_poison", fid, None, f"not parked after {tries} create(s)"))
+    poison_tries = sum(1 for c in creates if c.finding_id in truth.poison)
+    if poison_tries:
+        for a in [a for a in result.anomalies if a.kind == "lost"]:
+            result.anomalies.append(Anomaly("starved", a.finding_id, a.issue,
+                                            f"not filed while poison findings took {poison_tries} create(s)"))
+
     # I6: clean exit.
     for name in final.leftovers or []:
         result.anomalies.append(Anomaly("left_behind", issue=name))
@@ -305,6 +327,8 @@ def _metrics(history: History, final: FinalState, result: CheckResult, orphan_re
         "http_calls": final.http_calls,
         "disabled_runs": sum(1 for r in history.runs if not r.enabled),
         "disabled_http_calls": sum(r.http_calls for r in history.runs if not r.enabled),
+        "parked_findings": len(final.parked),
         **{k: totals.get(k, 0) for k in ("promoted", "api_errors", "orphaned", "skipped_linked",
-                                          "skipped_seen", "capped", "recovered", "skipped_claimed")},
+                                          "skipped_seen", "capped", "recovered", "skipped_claimed",
+                                          "parked", "skipped_backoff")},
     }

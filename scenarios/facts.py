@@ -44,6 +44,7 @@ class FinalState:
     finding → issue id map (None when unlinked). ``commit_faults``: committed-but-faulted
     creates. ``faults``: injected faults by kind (every request). ``leftovers``: ``[test]``
     resources still present after cleanup (I6); None when cleanup was not checked.
+    ``parked``: unlinked findings the store parked, with the reason (I7).
     """
 
     issues: list[IssueFact] = field(default_factory=list)
@@ -52,6 +53,7 @@ class FinalState:
     faults: dict[str, int] = field(default_factory=dict)
     leftovers: list[str] | None = None
     http_calls: int = 0
+    parked: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -61,8 +63,10 @@ class FinalState:
 @dataclass(frozen=True)
 class Truth:
     """What a correct promoter had to do: ``must_link`` are the findings that stayed
-    promotable long enough (I1); ``mode`` selects I2 (reference) or I3 (idempotent)."""
+    promotable long enough (I1); ``mode`` selects I2 (reference) or I3 (idempotent);
+    ``poison`` are findings that can never be filed and had time to be parked (I7)."""
 
     mode: str
     must_link: frozenset[str] = frozenset()
     max_per_run: int = 5
+    poison: frozenset[str] = frozenset()

@@ -9,6 +9,11 @@ idempotent mode never a second issue for a finding (I3). At teardown the world s
 (calm fake, every finding seen until promotable and drained) and then I1 (nothing lost),
 I2/I3 and I6 (cleanup leaves nothing) are checked on the whole history.
 
+Hostile findings take part in every schedule: in each class one finding's title, detail or
+ref forges another finding's marker (it must never cause a false link or a miss), and the
+first class has a poison finding, seen every cycle, whose every create is refused (413): it
+must end parked (I7) and never keep the others from being filed.
+
 Reference mode must show only the predicted anomaly kinds (orphans, and duplicates
 explained by an orphan or a commit-then-fail); idempotent mode must show none. Every
 anomaly found is tallied in :data:`STATS` so ``soak`` can prove the checker sees them.
@@ -24,9 +29,10 @@ from typing import Any, ClassVar
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from promoter.store.base import backoff_cycles
 from scenarios.checker import CheckResult, check
 from scenarios.facts import Truth
-from scenarios.workload import TEST_PREFIX
+from scenarios.workload import POISON_DETAIL, TEST_PREFIX, marker_finding
 from scenarios.world import World, WorldConfig
 
 #: Anomaly kinds each mode may show (anything else fails the example).
@@ -41,11 +47,16 @@ STEP_FORBIDDEN: dict[str, frozenset[str]] = {
     "idempotent": frozenset({"false_link", "cap_exceeded", "kill_switch_calls", "duplicate_orphan",
                              "duplicate_commit_then_fail", "duplicate_race", "duplicate_unexplained"}),
 }
+#: Marker findings: (index in the pool of the class that forges, index of the victim).
+MARKER = 1
+POOL_VICTIM = 0
 CLASSES = ("lint", "flaky-test")
 POOL = 4  # findings per class
 THRESHOLD = 2
 MAX_PER_RUN = 2
 MAX_REPLICAS = 3
+PARK_AFTER = 3
+MAX_BACKOFF = 4
 #: Settle cycles that still run under the injected faults before the fake turns calm.
 SETTLE_FAULTY = 2
 
@@ -58,12 +69,17 @@ class Stats:
     steps: Counter[str] = field(default_factory=Counter)
     anomalies: dict[str, Counter[str]] = field(default_factory=dict)
     faults: dict[str, Counter[str]] = field(default_factory=dict)
+    #: Poison findings parked, and marker findings filed (the hostile findings were exercised).
+    parked: Counter[str] = field(default_factory=Counter)
+    markers_filed: Counter[str] = field(default_factory=Counter)
 
-    def record(self, mode: str, result: CheckResult) -> None:
+    def record(self, mode: str, result: CheckResult, markers_filed: int = 0) -> None:
         """Tally one finished example."""
         self.examples[mode] += 1
         self.anomalies.setdefault(mode, Counter()).update(result.counts())
         self.faults.setdefault(mode, Counter()).update(result.metrics.get("faults_injected", {}))
+        self.parked[mode] += int(result.metrics.get("parked_findings", 0))
+        self.markers_filed[mode] += markers_filed
 
     def reset(self) -> None:
         """Forget everything."""
@@ -71,6 +87,8 @@ class Stats:
         self.steps.clear()
         self.anomalies.clear()
         self.faults.clear()
+        self.parked.clear()
+        self.markers_filed.clear()
 
 
 STATS = Stats()
@@ -83,6 +101,21 @@ def _finding(cls: str, i: int) -> Any:
                    "Finding of the stateful machine.")
 
 
+def _pool(cls: str, other: str) -> list[Any]:
+    """``POOL`` findings of ``cls``; the ``MARKER`` one forges the victim of its own class
+    (first class) or of ``other`` (second class), by turns in title, ref and detail."""
+    pool = [_finding(cls, i) for i in range(POOL)]
+    victim = _finding(cls if cls == CLASSES[0] else other, POOL_VICTIM).finding_id
+    pool[MARKER] = marker_finding(cls, f"m{MARKER}", victim, 0 if cls == CLASSES[0] else 1)
+    return pool
+
+
+def _poison() -> Any:
+    from promoter.findings import Finding
+
+    return Finding(CLASSES[0], f"{CLASSES[0]}/poison", "poison", f"{TEST_PREFIX} poison", POISON_DETAIL)
+
+
 class PromoterMachine(RuleBasedStateMachine):
     """The world under random schedules; subclasses fix the promoter ``mode``."""
 
@@ -91,7 +124,8 @@ class PromoterMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.world: World | None = None
-        self.findings = {cls: [_finding(cls, i) for i in range(POOL)] for cls in CLASSES}
+        self.findings = {cls: _pool(cls, other) for cls, other in zip(CLASSES, reversed(CLASSES), strict=True)}
+        self.poison = _poison()
         self.ever_seen: set[str] = set()
         self.cycle = 0
 
@@ -102,7 +136,8 @@ class PromoterMachine(RuleBasedStateMachine):
         """A fresh calm fake with one replica (faults come from the rules)."""
         self.world = World(WorldConfig(seed=seed, mode=self.mode, profile="calm", threshold=THRESHOLD,
                                        max_per_run=MAX_PER_RUN, replicas=1, claims=True,
-                                       name=f"machine-{self.mode}"))
+                                       name=f"machine-{self.mode}", park_after=PARK_AFTER,
+                                       max_backoff=MAX_BACKOFF))
         self.world.__enter__()
 
     def _step(self) -> None:
@@ -114,7 +149,7 @@ class PromoterMachine(RuleBasedStateMachine):
           missing_other=st.frozensets(st.integers(0, POOL - 1), max_size=2))
     def observe_cycle(self, missing: frozenset[int], missing_other: frozenset[int]) -> None:
         """One observation cycle: every pooled finding is seen except the ``missing`` ones
-        (so streaks grow, and some flap)."""
+        (so streaks grow, and some flap); the poison finding is seen every cycle."""
         assert self.world is not None
         self._step()
         by_class = {
@@ -123,6 +158,7 @@ class PromoterMachine(RuleBasedStateMachine):
         }
         for fs in by_class.values():
             self.ever_seen.update(f.finding_id for f in fs)
+        by_class[CLASSES[0]].append(self.poison)  # never a must-link finding: it cannot be filed
         self.cycle += 1
         self.world.cycle = self.cycle
         self.world.observe(by_class)
@@ -237,7 +273,9 @@ class PromoterMachine(RuleBasedStateMachine):
             return
         try:
             result = self._settle_and_check()
-            STATS.record(self.mode, result)
+            markers = {fs[MARKER].finding_id for fs in self.findings.values()}
+            links = world.links()
+            STATS.record(self.mode, result, sum(1 for fid in markers if links.get(fid)))
             unexpected = {k: v for k, v in result.counts().items() if k not in ALLOWED[self.mode]}
             assert not unexpected, f"{self.mode}: unexpected anomalies {unexpected}: " + "; ".join(
                 f"{a.kind} {a.issue or ''} {a.detail}" for a in result.anomalies if a.kind in unexpected)
@@ -250,7 +288,13 @@ class PromoterMachine(RuleBasedStateMachine):
         assert world is not None
         world.set_enabled(True)
         everyone = {cls: [f for f in fs if f.finding_id in self.ever_seen] for cls, fs in self.findings.items()}
-        drain = THRESHOLD + math.ceil(POOL / MAX_PER_RUN) + 2
+        poisoned = self.cycle > 0  # seen in every cycle so far: it must end parked
+        if poisoned:
+            everyone[CLASSES[0]].append(self.poison)
+        # Enough calm cycles to file every finding despite the cap, for one that failed under
+        # the faults to wait out its backoff, and for the poison to fail PARK_AFTER times.
+        park_span = sum(backoff_cycles(k, MAX_BACKOFF) for k in range(1, PARK_AFTER)) + 1
+        drain = THRESHOLD + math.ceil((POOL + 1) / MAX_PER_RUN) + 2 + MAX_BACKOFF + park_span
         for k in range(SETTLE_FAULTY + drain):
             if k == SETTLE_FAULTY:  # pending faults had their chance; now calm, and drain
                 world.calm()
@@ -261,13 +305,15 @@ class PromoterMachine(RuleBasedStateMachine):
             world.promote(CLASSES)
             world.advance(60.0)
         must_link = frozenset(self.ever_seen)
-        return self._check(must_link=must_link, cleanup=True)
+        poison = frozenset({self.poison.finding_id}) if poisoned else frozenset()
+        return self._check(must_link=must_link, cleanup=True, poison=poison)
 
-    def _check(self, *, must_link: frozenset[str], cleanup: bool) -> CheckResult:
+    def _check(self, *, must_link: frozenset[str], cleanup: bool,
+               poison: frozenset[str] = frozenset()) -> CheckResult:
         world = self.world
         assert world is not None
         final = world.final_state(cleanup=cleanup)
-        return check(world.history, final, Truth(self.mode, must_link, MAX_PER_RUN))
+        return check(world.history, final, Truth(self.mode, must_link, MAX_PER_RUN, poison))
 
 
 class ReferenceMachine(PromoterMachine):

@@ -33,6 +33,7 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("skipped: already linked (re-check)", "skipped_linked"),
     ("skipped: claimed by another replica", "skipped_claimed"),
     ("capped runs", "capped"),
+    ("findings parked (I7)", "parked_findings"),
     ("runs while disabled / their HTTP calls", "_disabled"),
     ("cleanup left (I6)", "cleanup_left"),
     ("HTTP requests", "http_calls"),

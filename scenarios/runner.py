@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from promoter.store.base import backoff_cycles
 from scenarios.checker import CheckResult, check
 from scenarios.expect import evaluate
 from scenarios.facts import FinalState, Truth
@@ -74,12 +75,18 @@ class ScenarioRun:
 
 
 def settle_cycles(spec: ScenarioSpec, workload: Workload) -> int:
-    """Cycles after the script so every promotable finding can be filed despite the cap."""
+    """Cycles after the script so every promotable finding can be filed despite the cap, a
+    finding that failed during the script can wait out its backoff (up to ``max_backoff``),
+    and a poison finding can fail ``park_after`` times, backing off in between."""
     if spec.settle_cycles is not None:
         return spec.settle_cycles
-    per_class = max((sum(1 for p in workload.planned if p.finding.cls == c) for c in workload.classes), default=0)
-    drain = math.ceil(per_class / max(1, spec.promoter.max_per_run))
-    return spec.promoter.threshold + drain + 2
+    p = spec.promoter
+    per_class = max((sum(1 for f in workload.planned if f.finding.cls == c) for c in workload.classes), default=0)
+    drain = math.ceil(per_class / max(1, p.max_per_run))
+    settle = p.threshold + drain + 2 + p.max_backoff
+    if workload.poison_ids():
+        settle += sum(backoff_cycles(k, p.max_backoff) for k in range(1, p.park_after)) + 1
+    return settle
 
 
 def run_scenario(spec: ScenarioSpec, mode: str | None = None, seed: int | None = None) -> ScenarioRun:
@@ -108,7 +115,8 @@ def _run(spec: ScenarioSpec, mode: str, seed: int, run: ScenarioRun) -> None:
         seed=seed, mode=mode, profile=spec.faults.profile, plan=spec.faults.plan,
         workspace_plan=spec.faults.workspace_plan, threshold=p.threshold, max_per_run=p.max_per_run,
         replicas=p.replicas, store=p.store, claims=p.claim, enabled=p.enabled,
-        zombie_issues=spec.setup.zombie_issues, name=spec.name,
+        zombie_issues=spec.setup.zombie_issues, name=spec.name, park_after=p.park_after,
+        max_backoff=p.max_backoff,
     )
     enabled_at: list[bool] = []
     with World(cfg) as world:
@@ -130,11 +138,13 @@ def _run(spec: ScenarioSpec, mode: str, seed: int, run: ScenarioRun) -> None:
         history = world.history
     last = total - 1
     streaks = workload.streaks(last)
-    must_link = frozenset(
+    poison = workload.poison_ids()
+    promotable = frozenset(
         fid for fid, row in streaks.items()
         if enabled_at[last] and p.threshold > 0 and row[last] >= p.threshold
     )
-    result = check(history, final, Truth(mode, must_link, p.max_per_run))
+    truth = Truth(mode, promotable - poison, p.max_per_run, promotable & poison)
+    result = check(history, final, truth)
     result.metrics.update(_lateness(history, streaks, enabled_at, p.threshold))
     run.result, run.history, run.final = result, history, final
     run.failures = evaluate(result, spec.expectation(mode))

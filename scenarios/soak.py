@@ -83,6 +83,8 @@ def soak(*, examples: int = 200, steps: int = 30, seed: int | None = None,
             "anomalies": dict(sorted(anomalies.items())),
             "allowed": sorted(ALLOWED[mode]),
             "unexpected": unexpected,
+            "poison_parked": STATS.parked[mode],
+            "marker_findings_filed": STATS.markers_filed[mode],
             "error": error,
             "seconds": round(time.perf_counter() - t0, 1),
         }
@@ -107,6 +109,8 @@ def _print(summary: dict[str, Any], out: TextIO) -> None:
         out.write(f"  faults injected: {faults}\n")
         found = ", ".join(f"{v} {k}" for k, v in s["anomalies"].items()) or "none"
         out.write(f"  anomalies found: {found}\n")
+        out.write(f"  hostile findings: {s['poison_parked']} poison parked, "
+                  f"{s['marker_findings_filed']} forged-marker findings filed\n")
         allowed = ", ".join(s["allowed"]) or "none"
         out.write(f"  allowed in this mode: {allowed}\n")
         if s["error"]:

@@ -18,7 +18,7 @@ from scenarios.errors import ScenarioError
 MODES = ("reference", "idempotent")
 STORES = ("sqlite", "postgres")
 PROFILES = ("calm", "linear-observed", "storm")
-INVARIANTS = ("I1", "I2", "I3", "I4", "I5", "I6")
+INVARIANTS = ("I1", "I2", "I3", "I4", "I5", "I6", "I7")
 STORE_FAULT_KINDS = ("write_back_fail", "refresh_fail", "stale_reads")
 EVENT_ACTIONS = ("disable", "enable", "cleanup", "advance_clock", "add_replica", "reconcile")
 #: Fault injections a scenario may schedule: the fake's override handle methods
@@ -46,6 +46,8 @@ ANOMALY_KINDS = (
     "cap_exceeded",
     "kill_switch_calls",
     "left_behind",
+    "unparked_poison",
+    "starved",
 )
 
 Locate = Callable[[str], "int | None"]
@@ -78,6 +80,10 @@ class WorkloadSpec:
     ``persistent`` findings per class are seen every cycle from cycle 0; ``flapping``
     findings follow ``flap_pattern`` (``1`` seen, ``0`` not, repeated); every
     ``arrivals_every`` cycles ``arrivals_count`` new persistent findings arrive per class.
+    ``poison`` findings per class (persistent) can never be filed: their detail is larger
+    than Linear accepts (HTTP 413), so they must end parked and never starve the rest (I7).
+    ``marker_text`` findings per class (persistent) carry marker-like lines in their title,
+    detail or ref that name *other* findings' ids: they must never forge a link.
     """
 
     classes: tuple[str, ...] = ("lint",)
@@ -86,6 +92,8 @@ class WorkloadSpec:
     flap_pattern: str = "10"
     arrivals_every: int = 0
     arrivals_count: int = 1
+    poison: int = 0
+    marker_text: int = 0
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,8 @@ class PromoterSpec:
     store: str = "sqlite"
     claim: bool = False
     enabled: bool = True
+    park_after: int = 5
+    max_backoff: int = 8
 
 
 @dataclass(frozen=True)
@@ -303,8 +313,8 @@ def _parse_faults(ctx: _Ctx, data: Mapping[str, Any], cycles: int) -> FaultSpec:
 
 def _parse_workload(ctx: _Ctx, data: Mapping[str, Any]) -> WorkloadSpec:
     t = _table(ctx, data, "workload", "workload")
-    _known(ctx, t, ("classes", "persistent", "flapping", "flap_pattern", "arrivals_every", "arrivals_count"),
-           "workload")
+    _known(ctx, t, ("classes", "persistent", "flapping", "flap_pattern", "arrivals_every", "arrivals_count",
+                    "poison", "marker_text"), "workload")
     classes = _strlist(ctx, t, "classes", "workload.classes", ("lint",))
     if not classes:
         raise ctx.error("workload.classes", "needs at least one class")
@@ -320,13 +330,15 @@ def _parse_workload(ctx: _Ctx, data: Mapping[str, Any]) -> WorkloadSpec:
         flap_pattern=pattern,
         arrivals_every=_int(ctx, t, "arrivals_every", "workload.arrivals_every", 0),
         arrivals_count=_int(ctx, t, "arrivals_count", "workload.arrivals_count", 1),
+        poison=_int(ctx, t, "poison", "workload.poison", 0),
+        marker_text=_int(ctx, t, "marker_text", "workload.marker_text", 0),
     )
 
 
 def _parse_promoter(ctx: _Ctx, data: Mapping[str, Any]) -> PromoterSpec:
     t = _table(ctx, data, "promoter", "promoter")
-    _known(ctx, t, ("mode", "modes", "threshold", "max_per_run", "replicas", "store", "claim", "enabled"),
-           "promoter")
+    _known(ctx, t, ("mode", "modes", "threshold", "max_per_run", "replicas", "store", "claim", "enabled",
+                    "park_after", "max_backoff"), "promoter")
     if "mode" in t and "modes" in t:
         raise ctx.error("promoter.modes", "give either mode or modes, not both")
     if "mode" in t:
@@ -345,6 +357,8 @@ def _parse_promoter(ctx: _Ctx, data: Mapping[str, Any]) -> PromoterSpec:
         store=store,
         claim=claim,
         enabled=_bool(ctx, t, "enabled", "promoter.enabled", True),
+        park_after=_int(ctx, t, "park_after", "promoter.park_after", 5, minimum=1),
+        max_backoff=_int(ctx, t, "max_backoff", "promoter.max_backoff", 8, minimum=1),
     )
 
 

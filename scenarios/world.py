@@ -81,6 +81,8 @@ class WorldConfig:
     enabled: bool = True
     zombie_issues: int = 0
     name: str = "scenario"
+    park_after: int = 5
+    max_backoff: int = 8
 
 
 @dataclass
@@ -248,6 +250,8 @@ class World:
                 owner=f"replica-{replica.index}",
                 clock=self.clock,
                 registry=self.registry,
+                park_after=self.cfg.park_after,
+                max_backoff=self.cfg.max_backoff,
             )
             before = len(self.fake.journal) if len(self.replicas) == 1 else 0
             rec = RunRecord(run, self.cycle, replica.index, cls, self.cfg.mode, self.enabled,
@@ -348,6 +352,11 @@ class World:
         """The store's finding → issue id map (real-time)."""
         return {f.finding_id: f.issue_id for f in self.replicas[0].faulty.inner.list_findings()}
 
+    def parked(self) -> dict[str, str]:
+        """The store's parked findings and their reasons (real-time)."""
+        return {f.finding_id: f.parked_reason for f in self.replicas[0].faulty.inner.list_findings()
+                if f.parked_reason is not None and f.issue_id is None}
+
     def commit_faults(self) -> list[CommitFault]:
         """Creates the fake committed but answered with a fault, from its journal."""
         out = []
@@ -390,6 +399,7 @@ class World:
             commit_faults=self.commit_faults(),
             faults=dict(faults),
             http_calls=len(self.fake.journal),
+            parked=self.parked(),
         )
         if cleanup:
             self.fake.faults.calm()

@@ -13,7 +13,7 @@ from typing import Any
 from fakelinear.faults.plan import LagPlan
 
 #: Entity kinds that never lag (created implicitly with a workspace or a team).
-NEVER_LAG = frozenset({"Organization", "User", "WorkflowState", "ProjectStatus"})
+NEVER_LAG = frozenset({"Organization", "User", "WorkflowState", "ProjectStatus", "CustomerStatus"})
 
 TeamLookup = Callable[[str], float | None]
 

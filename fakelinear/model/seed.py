@@ -42,15 +42,26 @@ def add_users(ws: Workspace, rnd: random.Random, count: int = 3) -> None:
         ws.add_user(f"{first} {last}", f"{first.lower()}.{last.lower()}@{domain}", admin=n == 0)
 
 
+#: Customer statuses a workspace starts with: (name, type, color).
+CUSTOMER_STATUSES = (("Active", "active", "#4cb782"), ("Churned", "inactive", "#eb5757"))
+
+
 def add_workspace_defaults(ws: Workspace) -> None:
-    """Records every Linear workspace has from the start (when the schema knows them)."""
+    """Records every Linear workspace has from the start (when the schema knows them): the
+    project and customer statuses new projects and customers point at."""
     if "ProjectStatus" in ws.catalog.kinds:
         for position, (name, status_type, color) in enumerate(PROJECT_STATUSES):
             ws.insert(ws.new_record("ProjectStatus", {
                 "name": name, "type": status_type, "color": color, "position": float(position),
                 "indefinite": status_type == "backlog",
             }))
-        ws.commit()
+    if "CustomerStatus" in ws.catalog.kinds:
+        for position, (name, status_type, color) in enumerate(CUSTOMER_STATUSES):
+            ws.insert(ws.new_record("CustomerStatus", {
+                "name": name, "displayName": name, "type": status_type, "color": color,
+                "position": float(position),
+            }))
+    ws.commit()
 
 
 def seed_content(ws: Workspace, rnd: random.Random, issues: int = 12) -> None:

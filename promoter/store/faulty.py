@@ -89,6 +89,7 @@ class FaultyStore:
                     f
                     for f in self._snapshot.values()
                     if f.cls == cls and f.issue_id is None and f.streak >= threshold
+                    and f.parked_reason is None and f.retry_in == 0
                 ),
                 key=lambda f: (-f.streak, f.finding_id),
             )[:limit]
@@ -124,6 +125,18 @@ class FaultyStore:
         if fail:
             raise StoreError("injected: set_linear_issue_id failed")
         return self.inner.set_linear_issue_id(finding_id, issue_id, identifier, claim_token)
+
+    def record_failure(
+        self, finding_id: str, error: str, *, park_after: int | None, max_backoff: int
+    ) -> StoredFinding | None:
+        """Forward (recorded in ``calls``)."""
+        self.calls.append("record_failure")
+        return self.inner.record_failure(finding_id, error, park_after=park_after,
+                                         max_backoff=max_backoff)
+
+    def unpark(self, finding_ids: Iterable[str] | None = None, cls: str | None = None) -> int:
+        """Forward."""
+        return self.inner.unpark(finding_ids, cls)
 
     def list_findings(self, cls: str | None = None, limit: int | None = None) -> list[StoredFinding]:
         """Forward."""

@@ -10,8 +10,17 @@ findings), plus what replicas need:
 * ``set_linear_issue_id`` applies only while the finding is unlinked and, when a token is
   given, only under that claim. Zero rows updated means a lost race: the caller skips.
 
+``fetch_promotable`` is one statement: the class row drives a ``LATERAL`` subquery over the
+findings, so the class cycle is a parameter of the index condition and the plan is a range
+scan of the partial index ``promoter_findings_due`` ``(cls, last_cycle, start_cycle,
+finding_id) WHERE issue_id IS NULL AND parked_reason IS NULL`` in result order, stopped by the
+``LIMIT``: O(limit) at any size, with custom and generic plans alike (BENCHMARKS.md). The
+previous plain join to the class table let the planner switch to a parallel sequential scan
+and hash join at a few hundred thousand findings.
+
 Timestamps and claim expiries come from the injected ``now`` (so virtual clocks work), not from
-the database clock. Tables live in ``schema`` (created if missing) so tests can isolate.
+the database clock. Tables live in ``schema`` (created if missing, unless ``create=False``)
+so tests can isolate.
 """
 
 from __future__ import annotations
@@ -25,8 +34,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from promoter.findings import Finding, StoredFinding
-from promoter.store.base import StoreError
+from promoter.findings import Finding, StoredFinding, validate_findings
+from promoter.store.base import StoreError, backoff_cycles, park_reason
 from promoter.store.sqlite import dedupe
 
 _SCHEMA = """
@@ -51,15 +60,31 @@ CREATE TABLE IF NOT EXISTS {findings} (
   claim_token TEXT,
   claim_expiry DOUBLE PRECISION
 );
-CREATE INDEX IF NOT EXISTS {index} ON {findings} (cls, last_cycle, start_cycle)
-  WHERE issue_id IS NULL;
+ALTER TABLE {findings} ADD COLUMN IF NOT EXISTS failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE {findings} ADD COLUMN IF NOT EXISTS retry_cycle BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE {findings} ADD COLUMN IF NOT EXISTS last_error TEXT;
+ALTER TABLE {findings} ADD COLUMN IF NOT EXISTS parked_reason TEXT;
+ALTER TABLE {findings} ADD COLUMN IF NOT EXISTS parked_at DOUBLE PRECISION;
+CREATE INDEX IF NOT EXISTS {index} ON {findings} (cls, last_cycle, start_cycle, finding_id)
+  WHERE issue_id IS NULL AND parked_reason IS NULL;
+DROP INDEX IF EXISTS {old_index};
 """
 
-_COLS = (
-    "f.finding_id, f.cls, f.ref_id, f.kind, f.title, f.detail, "
-    "CASE WHEN f.last_cycle = c.cycle THEN f.last_cycle - f.start_cycle + 1 ELSE 0 END, "
-    "f.first_seen, f.last_seen, f.issue_id, f.identifier"
-)
+_SAME_CONTENT = "f.title = excluded.title AND f.detail = excluded.detail"
+
+
+def _cols(cycle: str = "c.cycle") -> str:
+    """The :class:`StoredFinding` columns, with the class cycle given as ``cycle``."""
+    return (
+        "f.finding_id, f.cls, f.ref_id, f.kind, f.title, f.detail, "
+        f"CASE WHEN f.last_cycle = {cycle} THEN f.last_cycle - f.start_cycle + 1 ELSE 0 END, "
+        "f.first_seen, f.last_seen, f.issue_id, f.identifier, f.failures, "
+        f"CASE WHEN f.retry_cycle > {cycle} THEN f.retry_cycle - {cycle} ELSE 0 END, "
+        "f.last_error, f.parked_reason"
+    )
+
+
+_COLS = _cols()
 
 
 class PostgresFindingStore:
@@ -72,6 +97,7 @@ class PostgresFindingStore:
         *,
         schema: str = "public",
         now: Callable[[], float] = time.time,
+        create: bool = True,
     ) -> None:
         self._now = now
         self._lock = threading.RLock()
@@ -84,8 +110,21 @@ class PostgresFindingStore:
         self._t = {
             "classes": sql.SQL("{}.{}").format(s, sql.Identifier("promoter_classes")),
             "findings": sql.SQL("{}.{}").format(s, sql.Identifier("promoter_findings")),
-            "index": sql.Identifier("promoter_findings_promotable"),
+            "index": sql.Identifier("promoter_findings_due"),
+            "old_index": sql.SQL("{}.{}").format(s, sql.Identifier("promoter_findings_promotable")),
         }
+        if not create:
+            try:
+                found = self._conn.execute(
+                    "SELECT to_regclass(%s)", (f'"{schema}".promoter_findings',)
+                ).fetchone()[0]
+            except psycopg.Error as exc:
+                self._conn.close()
+                raise StoreError(f"cannot read PostgreSQL schema {schema!r}: {exc}") from exc
+            if found is None:
+                self._conn.close()
+                raise StoreError(f"no promoter store in PostgreSQL schema {schema!r} "
+                                 "(promoter observe creates it)")
         try:
             with self._conn.transaction():
                 # Serialise concurrent schema creation by several replicas.
@@ -110,6 +149,7 @@ class PostgresFindingStore:
         for f in seen.values():
             if f.cls != cls:
                 raise ValueError(f"finding of class {f.cls!r} observed as class {cls!r}")
+        validate_findings(list(seen.values()))
         now = self._now()
         cols: list[list[str]] = [[], [], [], [], []]
         for fid, f in seen.items():
@@ -139,7 +179,12 @@ class PostgresFindingStore:
                             "start_cycle = CASE WHEN f.last_cycle = excluded.last_cycle - 1 "
                             "THEN f.start_cycle ELSE excluded.start_cycle END, "
                             "last_cycle = excluded.last_cycle, last_seen = excluded.last_seen, "
-                            "title = excluded.title, detail = excluded.detail"
+                            "title = excluded.title, detail = excluded.detail, "
+                            f"failures = CASE WHEN {_SAME_CONTENT} THEN f.failures ELSE 0 END, "
+                            f"retry_cycle = CASE WHEN {_SAME_CONTENT} THEN f.retry_cycle ELSE 0 END, "
+                            f"last_error = CASE WHEN {_SAME_CONTENT} THEN f.last_error END, "
+                            f"parked_reason = CASE WHEN {_SAME_CONTENT} THEN f.parked_reason END, "
+                            f"parked_at = CASE WHEN {_SAME_CONTENT} THEN f.parked_at END"
                         ),
                         {
                             "cls": cls,
@@ -160,18 +205,39 @@ class PostgresFindingStore:
         """PostgreSQL reads are real-time: nothing to do."""
 
     def fetch_promotable(self, cls: str, threshold: int, limit: int) -> list[StoredFinding]:
-        """Unlinked findings of ``cls`` seen this cycle with streak >= threshold, longest first."""
+        """Unlinked findings of ``cls`` seen this cycle with streak >= threshold, neither parked
+        nor backing off, longest first (then by finding id)."""
         if threshold < 1:
             raise ValueError("threshold must be >= 1")
+        query, args = self.fetch_promotable_query(cls, threshold, limit)
         with self._lock:
-            rows = self._exec(
-                f"SELECT {_COLS} FROM {{findings}} f JOIN {{classes}} c ON c.cls = f.cls "
-                "WHERE f.cls = %s AND f.issue_id IS NULL AND f.last_cycle = c.cycle "
-                "AND f.start_cycle <= c.cycle - %s + 1 ORDER BY f.start_cycle, f.finding_id "
-                "LIMIT %s",
-                (cls, threshold, limit),
-            ).fetchall()
+            rows = self._exec_composed(query, args, "fetch_promotable").fetchall()
         return [StoredFinding(*r) for r in rows]
+
+    def fetch_promotable_query(
+        self, cls: str, threshold: int, limit: int
+    ) -> tuple[sql.Composed, dict[str, Any]]:
+        """The one statement ``fetch_promotable`` runs (for ``EXPLAIN`` in tests and
+        benchmarks). The findings are read in a ``LATERAL`` subquery driven by the class row:
+        the cycle reaches it as a parameter of the index condition, so with the values or
+        with a generic plan it is a range scan of the partial index in result order, stopped
+        by the ``LIMIT`` (a plain join to the class table let the planner pick a sequential
+        scan at a few hundred thousand findings)."""
+        query = self._q(
+            f"SELECT {_COLS} FROM {{classes}} c CROSS JOIN LATERAL ("
+            "SELECT * FROM {findings} f1 WHERE f1.cls = c.cls AND f1.issue_id IS NULL "
+            "AND f1.parked_reason IS NULL AND f1.last_cycle = c.cycle "
+            "AND f1.start_cycle <= c.cycle - %(threshold)s + 1 AND f1.retry_cycle <= c.cycle "
+            "ORDER BY f1.start_cycle, f1.finding_id LIMIT %(limit)s) f "
+            "WHERE c.cls = %(cls)s ORDER BY f.start_cycle, f.finding_id"
+        )
+        return query, {"cls": cls, "threshold": threshold, "limit": limit}
+
+    def _exec_composed(self, query: sql.Composed, args: Any, what: str) -> psycopg.Cursor:
+        try:
+            return self._conn.execute(query, args)
+        except psycopg.Error as exc:
+            raise StoreError(f"{what} failed: {exc}") from exc
 
     def get(self, finding_id: str) -> StoredFinding | None:
         """Real-time read of one finding (the re-check)."""
@@ -225,6 +291,55 @@ class PostgresFindingStore:
         with self._lock:
             cur = self._exec(text, args)
         return cur.rowcount == 1
+
+    def record_failure(
+        self, finding_id: str, error: str, *, park_after: int | None, max_backoff: int
+    ) -> StoredFinding | None:
+        """Count a failed create of an unlinked finding (see the protocol); the updated row."""
+        with self._lock:
+            try:
+                with self._conn.transaction():
+                    r = self._conn.execute(
+                        self._q(
+                            "SELECT f.failures, c.cycle FROM {findings} f JOIN {classes} c "
+                            "ON c.cls = f.cls WHERE f.finding_id = %s AND f.issue_id IS NULL "
+                            "FOR UPDATE OF f"
+                        ),
+                        (finding_id,),
+                    ).fetchone()
+                    if r is None:
+                        return None
+                    failures = int(r[0]) + 1
+                    parked = park_after is not None and failures >= park_after
+                    self._conn.execute(
+                        self._q(
+                            "UPDATE {findings} SET failures = %s, retry_cycle = %s, "
+                            "last_error = %s, parked_reason = CASE WHEN %s THEN %s "
+                            "ELSE parked_reason END, parked_at = CASE WHEN %s THEN %s "
+                            "ELSE parked_at END WHERE finding_id = %s"
+                        ),
+                        (failures, int(r[1]) + backoff_cycles(failures, max_backoff), error,
+                         parked, park_reason(failures, error), parked, self._now(), finding_id),
+                    )
+            except psycopg.Error as exc:
+                raise StoreError(f"record_failure failed: {exc}") from exc
+        return self.get(finding_id)
+
+    def unpark(self, finding_ids: Iterable[str] | None = None, cls: str | None = None) -> int:
+        """Clear the fairness state (see the protocol); the number of findings changed."""
+        text = ("UPDATE {findings} SET failures = 0, retry_cycle = 0, last_error = NULL, "
+                "parked_reason = NULL, parked_at = NULL WHERE issue_id IS NULL")
+        args: list[Any] = []
+        if finding_ids is None:
+            text += " AND parked_reason IS NOT NULL"
+        else:
+            text += " AND (parked_reason IS NOT NULL OR failures > 0) AND finding_id = ANY(%s)"
+            args.append(list(finding_ids))
+        if cls is not None:
+            text += " AND cls = %s"
+            args.append(cls)
+        with self._lock:
+            return self._exec(text, args).rowcount
 
     def list_findings(self, cls: str | None = None, limit: int | None = None) -> list[StoredFinding]:
         """Findings for ``status``, by class then longest streak."""

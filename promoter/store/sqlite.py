@@ -11,6 +11,11 @@ Layout and cost model:
 * A partial index ``(cls, last_cycle, start_cycle) WHERE issue_id IS NULL`` holds exactly
   the unlinked findings; promotable ones (seen this cycle, streak >= threshold) are one
   contiguous range of it, so ``fetch_promotable`` is O(promotable), not O(all findings).
+* Fairness state per finding: ``failures`` (consecutive failed creates), ``retry_cycle``
+  (the class cycle from which it may be tried again), ``last_error`` and ``parked_reason``.
+  ``fetch_promotable`` leaves out parked findings and ones still backing off; an
+  ``observe`` that changes a finding's title or detail clears that state (new content may
+  well pass). Stores created before these columns existed get them on open.
 
 ``observe`` is one transaction: the ids are hashed in one comprehension, the rows sorted by
 finding id in Python, bound into a ``TEMP`` staging table with a plain ``executemany`` (the
@@ -31,16 +36,18 @@ and idempotent mode already cover.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from operator import itemgetter
 
-from promoter.findings import Finding, StoredFinding
-from promoter.store.base import StoreError
+from promoter.findings import Finding, StoredFinding, validate_findings
+from promoter.store.base import StoreError, backoff_cycles, park_reason
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS classes (
@@ -62,11 +69,25 @@ CREATE TABLE IF NOT EXISTS findings (
   identifier TEXT,
   claim_owner TEXT,
   claim_token TEXT,
-  claim_expiry REAL
+  claim_expiry REAL,
+  failures INTEGER NOT NULL DEFAULT 0,
+  retry_cycle INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  parked_reason TEXT,
+  parked_at REAL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS findings_promotable
   ON findings (cls, last_cycle, start_cycle) WHERE issue_id IS NULL;
 """
+
+#: Columns added after the first release: (name, declaration) for ``ALTER TABLE``.
+_ADDED_COLUMNS = (
+    ("failures", "INTEGER NOT NULL DEFAULT 0"),
+    ("retry_cycle", "INTEGER NOT NULL DEFAULT 0"),
+    ("last_error", "TEXT"),
+    ("parked_reason", "TEXT"),
+    ("parked_at", "REAL"),
+)
 
 # The per-cycle staging table: distinct findings of one ``observe``, in finding-id order.
 _STAGE = """
@@ -93,7 +114,17 @@ ON CONFLICT (finding_id) DO UPDATE SET
   last_cycle = :cycle,
   last_seen = :now,
   title = excluded.title,
-  detail = excluded.detail
+  detail = excluded.detail,
+  failures = CASE WHEN findings.title = excluded.title AND findings.detail = excluded.detail
+                  THEN findings.failures ELSE 0 END,
+  retry_cycle = CASE WHEN findings.title = excluded.title AND findings.detail = excluded.detail
+                     THEN findings.retry_cycle ELSE 0 END,
+  last_error = CASE WHEN findings.title = excluded.title AND findings.detail = excluded.detail
+                    THEN findings.last_error END,
+  parked_reason = CASE WHEN findings.title = excluded.title AND findings.detail = excluded.detail
+                       THEN findings.parked_reason END,
+  parked_at = CASE WHEN findings.title = excluded.title AND findings.detail = excluded.detail
+                   THEN findings.parked_at END
 """
 
 _by_id = itemgetter(0)
@@ -101,7 +132,9 @@ _by_id = itemgetter(0)
 _COLS = (
     "f.finding_id, f.cls, f.ref_id, f.kind, f.title, f.detail, "
     "CASE WHEN f.last_cycle = c.cycle THEN f.last_cycle - f.start_cycle + 1 ELSE 0 END, "
-    "f.first_seen, f.last_seen, f.issue_id, f.identifier"
+    "f.first_seen, f.last_seen, f.issue_id, f.identifier, f.failures, "
+    "CASE WHEN f.retry_cycle > c.cycle THEN f.retry_cycle - c.cycle ELSE 0 END, "
+    "f.last_error, f.parked_reason"
 )
 
 
@@ -129,12 +162,14 @@ def stage_rows(cls: str, findings: Iterable[Finding]) -> list[tuple[str, str, st
     Same result as :func:`dedupe` (the last occurrence of an id wins), but built for bulk:
     the ids are hashed in one comprehension with the class prefix hoisted (equal to
     :func:`promoter.findings.finding_id`), and the dict is only built when there are
-    duplicates. Raises ValueError when a finding is not of class ``cls``.
+    duplicates. Raises ValueError when a finding is not of class ``cls`` and
+    :class:`~promoter.findings.InvalidFinding` (a ValueError) for text no store can keep.
     """
     fs = findings if isinstance(findings, (list, tuple)) else list(findings)
     for f in fs:
         if f.cls != cls:
             raise ValueError(f"finding of class {f.cls!r} observed as class {cls!r}")
+    validate_findings(fs)
     sha256 = hashlib.sha256
     prefix = f"{cls}|"
     rows = [
@@ -152,7 +187,9 @@ class SQLiteFindingStore:
     """:class:`~promoter.store.base.FindingStore` on SQLite.
 
     ``path`` is a file name or ``":memory:"``. ``now`` supplies timestamps (first/last seen,
-    claim expiry); inject a virtual clock's ``now`` in tests.
+    claim expiry); inject a virtual clock's ``now`` in tests. With ``create=False`` a file
+    that does not exist, or is not a promoter store, is a :class:`StoreError` and nothing is
+    created (for commands that only read or repair an existing store).
     """
 
     def __init__(
@@ -161,22 +198,43 @@ class SQLiteFindingStore:
         *,
         now: Callable[[], float] = time.time,
         cache_mib: int = 64,
+        create: bool = True,
     ) -> None:
         self.path = path
         self._now = now
         self._lock = threading.RLock()
+        memory = path == ":memory:"
+        if not create and not memory and not os.path.isfile(path):
+            raise StoreError(f"no SQLite store at {path!r} (promoter observe creates it)")
         try:
-            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            if path != ":memory:":
+            if create or memory:
+                self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            else:  # mode=rw never creates the file, even if it vanished since the check
+                uri = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=rw"
+                self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False,
+                                             isolation_level=None)
+            if not create and not memory and self._conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'findings'"
+            ).fetchone()[0] == 0:
+                self._conn.close()
+                raise StoreError(f"{path!r} is not a promoter store (no findings table)")
+            if not memory:
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA busy_timeout=5000")
             self._conn.execute(f"PRAGMA cache_size=-{cache_mib * 1024}")
             self._conn.execute("PRAGMA temp_store=MEMORY")
             self._conn.executescript(_SCHEMA)
+            self._add_missing_columns()
             self._conn.execute(_STAGE)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open SQLite store {path!r}: {exc}") from exc
+
+    def _add_missing_columns(self) -> None:
+        have = {r[1] for r in self._conn.execute("PRAGMA table_info(findings)")}
+        for name, decl in _ADDED_COLUMNS:
+            if name not in have:
+                self._conn.execute(f"ALTER TABLE findings ADD COLUMN {name} {decl}")
 
     # -- cycles ---------------------------------------------------------------------------
 
@@ -226,11 +284,14 @@ class SQLiteFindingStore:
             cycle = self._cycle(cls)
             if cycle is None:
                 return []
+            # The index's entries end with the key (WITHOUT ROWID), so the finding-id tie
+            # break costs no sort.
             rows = self._conn.execute(
                 f"SELECT {_COLS} FROM findings f JOIN classes c ON c.cls = f.cls "
                 "WHERE f.cls = ? AND f.issue_id IS NULL AND f.last_cycle = ? "
-                "AND f.start_cycle <= ? ORDER BY f.start_cycle LIMIT ?",
-                (cls, cycle, cycle - threshold + 1, limit),
+                "AND f.start_cycle <= ? AND f.parked_reason IS NULL AND f.retry_cycle <= ? "
+                "ORDER BY f.start_cycle, f.finding_id LIMIT ?",
+                (cls, cycle, cycle - threshold + 1, cycle, limit),
             ).fetchall()
         return [_row(r) for r in rows]
 
@@ -288,6 +349,52 @@ class SQLiteFindingStore:
             except sqlite3.Error as exc:
                 raise StoreError(f"write-back failed: {exc}") from exc
         return cur.rowcount == 1
+
+    def record_failure(
+        self, finding_id: str, error: str, *, park_after: int | None, max_backoff: int
+    ) -> StoredFinding | None:
+        """Count a failed create of an unlinked finding (see the protocol); the updated row."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                r = self._conn.execute(
+                    "SELECT f.failures, c.cycle FROM findings f JOIN classes c ON c.cls = f.cls "
+                    "WHERE f.finding_id = ? AND f.issue_id IS NULL",
+                    (finding_id,),
+                ).fetchone()
+                if r is not None:
+                    failures = int(r[0]) + 1
+                    parked = park_after is not None and failures >= park_after
+                    self._conn.execute(
+                        "UPDATE findings SET failures = ?, retry_cycle = ?, last_error = ?, "
+                        "parked_reason = CASE WHEN ? THEN ? ELSE parked_reason END, "
+                        "parked_at = CASE WHEN ? THEN ? ELSE parked_at END WHERE finding_id = ?",
+                        (failures, int(r[1]) + backoff_cycles(failures, max_backoff), error,
+                         parked, park_reason(failures, error), parked, self._now(), finding_id),
+                    )
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise StoreError(f"record_failure failed: {exc}") from exc
+        return None if r is None else self.get(finding_id)
+
+    def unpark(self, finding_ids: Iterable[str] | None = None, cls: str | None = None) -> int:
+        """Clear the fairness state (see the protocol); the number of findings changed."""
+        sql = ("UPDATE findings SET failures = 0, retry_cycle = 0, last_error = NULL, "
+               "parked_reason = NULL, parked_at = NULL WHERE issue_id IS NULL")
+        args: list = []
+        ids = None if finding_ids is None else list(finding_ids)
+        if ids is None:
+            sql += " AND parked_reason IS NOT NULL"
+        else:
+            sql += " AND (parked_reason IS NOT NULL OR failures > 0) AND finding_id IN " \
+                   f"({', '.join('?' for _ in ids) or 'NULL'})"
+            args += ids
+        if cls is not None:
+            sql += " AND cls = ?"
+            args.append(cls)
+        with self._lock, _store_errors("unpark"):
+            return self._conn.execute(sql, args).rowcount
 
     def list_findings(self, cls: str | None = None, limit: int | None = None) -> list[StoredFinding]:
         """Findings for ``status``, by class then longest streak."""

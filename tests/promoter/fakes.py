@@ -1,8 +1,9 @@
 """An in-memory Linear for promoter unit tests (no HTTP, no fakelinear).
 
 It records every call in ``calls`` and can inject: create errors, commit-then-fail gateway
-errors, phantom conflicts (nothing created), read-after-create lag counted in reads, and real
-duplicate-id conflicts (an issue with that id exists).
+errors, phantom conflicts (nothing created), read-after-create lag counted in reads, real
+duplicate-id conflicts (an issue with that id exists), and poison: every create whose body
+contains ``poison`` fails as Linear answers an oversized body (413, invalid input).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from promoter.linear.errors import (
     ConflictOnInsertError,
     GatewayError,
+    InvalidInputError,
     LinearError,
     NotFoundError,
 )
@@ -51,6 +53,7 @@ class FakeClient:
         self.lag_reads = 0  # lag (in reads) given to every new issue
         self.fail_reads: list[LinearError] = []  # raised by issues()/iter_issues
         self.truncate_pages = False
+        self.poison: str | None = None  # creates whose body contains it fail like a 413
         self.states = [
             WorkflowState("st-todo", "Todo", "unstarted", 1.0, team_id),
             WorkflowState("st-canceled", "Canceled", "canceled", 5.0, team_id),
@@ -92,6 +95,9 @@ class FakeClient:
         assert team_id == self.team_id
         if self.fail_creates:
             raise self.fail_creates.pop(0)
+        if self.poison is not None and self.poison in (description or ""):
+            raise InvalidInputError("Request body exceeds the limit of 1048576 bytes.", status=413,
+                                    code="PAYLOAD_TOO_LARGE")
         if self.phantoms > 0:
             self.phantoms -= 1
             raise conflict(id or str(uuid.uuid4()))

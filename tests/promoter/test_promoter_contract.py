@@ -46,6 +46,14 @@ def make(
     return p, store, client, clock
 
 
+def next_cycle(store: FaultyStore, n: int = 1) -> None:
+    """One more observation cycle of the findings ``make`` observed (failed creates wait for
+    the next cycle: fairness backoff)."""
+    refs = sorted({f.ref_id for f in store.list_findings(CLS)})
+    for _ in range(n):
+        store.observe(CLS, [F(r) for r in refs])
+
+
 def markers(client: FakeClient) -> list[str]:
     return [parse_finding_id(i.description) for i in client.issues_by_id.values()]
 
@@ -184,6 +192,7 @@ def test_api_error_is_counted_not_marked_and_retried_next_run(caplog) -> None:
     assert (r.api_errors, r.promoted) == (1, 0)
     assert store.get(F("r0").finding_id).issue_id is None
     assert F("r0").finding_id in caplog.text
+    next_cycle(store)
     r2 = p.promote_class(CLS)
     assert r2.promoted == 1 and len(client.issues_by_id) == 1
 
@@ -205,7 +214,7 @@ def test_success_is_counted_only_after_write_back(caplog) -> None:
         r = p.promote_class(CLS)
     (issue,) = client.issues_by_id.values()
     assert (r.promoted, r.orphaned) == (0, 1)
-    assert r.orphans == [(F("r0").finding_id, issue.identifier)]
+    assert r.orphans == [(F("r0").finding_id, issue.id, issue.identifier)]
     assert issue.identifier in caplog.text and F("r0").finding_id in caplog.text
 
 
@@ -219,9 +228,10 @@ def test_reference_mode_orphan_gives_a_predicted_duplicate_next_run() -> None:
 
 
 def test_reference_mode_commit_then_fail_duplicates() -> None:
-    p, _, client, _ = make()
+    p, store, client, _ = make()
     client.commit_then_fail = 1
     assert p.promote_class(CLS).api_errors == 1
+    next_cycle(store)
     assert p.promote_class(CLS).promoted == 1
     assert len(client.issues_by_id) == 2
 
@@ -266,15 +276,17 @@ def test_idempotent_commit_then_fail_links_without_duplicate() -> None:
     client.commit_then_fail = 1
     assert p.promote_class(CLS).api_errors == 1
     assert store.get(F("r0").finding_id).issue_id is None
+    next_cycle(store)
     r = p.promote_class(CLS)
     assert r.recovered == 1 and len(client.issues_by_id) == 1
 
 
 def test_idempotent_conflict_read_back_waits_out_lag_on_the_clock() -> None:
-    p, _, client, clock = make(mode="idempotent")
+    p, store, client, clock = make(mode="idempotent")
     client.commit_then_fail = 1
     client.lag_reads = 3
     p.promote_class(CLS)
+    next_cycle(store)
     r = p.promote_class(CLS)
     assert r.recovered == 1
     assert clock.slept == list(DEFAULT_SETTLE_DELAYS[:3])
@@ -294,15 +306,18 @@ def test_idempotent_persistent_phantom_is_left_for_the_next_run() -> None:
     client.phantoms = 3
     r = p.promote_class(CLS)
     assert r.api_errors == 1 and store.get(F("r0").finding_id).issue_id is None
+    next_cycle(store)
     assert p.promote_class(CLS).promoted == 1
 
 
-def test_idempotent_never_links_a_foreign_issue() -> None:
+def test_idempotent_an_issue_at_the_derived_id_is_ours_whatever_its_text() -> None:
+    """The id is derived from the finding id: the issue there is the finding's issue, even if
+    its body carries another trailer (or none)."""
     p, store, client, _ = make(mode="idempotent")
     client.add_issue("finding-id: v1:" + "0" * 64, id=issue_uuid(F("r0").finding_id))
     r = p.promote_class(CLS)
-    assert r.api_errors == 1 and r.recovered == 0
-    assert store.get(F("r0").finding_id).issue_id is None
+    assert (r.api_errors, r.recovered) == (0, 1)
+    assert store.get(F("r0").finding_id).issue_id == issue_uuid(F("r0").finding_id)
 
 
 # -- claims and the breaker ----------------------------------------------------------------------------
@@ -345,7 +360,7 @@ def test_a_write_back_that_lost_the_claim_is_an_orphan_not_a_link(caplog) -> Non
         r = p.promote_class(CLS)
     ours = next(i for i in client.issues_by_id.values() if i.title.startswith("[C]"))
     assert (r.promoted, r.orphaned, r.skipped_claimed) == (0, 1, 0)
-    assert r.orphans == [(F("r0").finding_id, ours.identifier)]
+    assert r.orphans == [(F("r0").finding_id, ours.id, ours.identifier)]
     assert store.get(F("r0").finding_id).issue_id != ours.id  # never overwritten
     assert ours.identifier in caplog.text and "lost the claim" in caplog.text
 
@@ -410,3 +425,218 @@ def test_negative_phantom_retries_is_refused() -> None:
     """With no attempt at all, idempotent mode would skip a finding silently (no api_error)."""
     with pytest.raises(ValueError, match="phantom_retries"):
         make(mode="idempotent", phantom_retries=-1)
+
+
+# -- issue 13: a forged marker in idempotent mode ----------------------------------------------------
+
+
+def test_idempotent_commit_then_fail_with_a_forged_marker_is_recovered() -> None:
+    """Regression (issue 13 item 1): the finding's detail names another finding's id; after a
+    502 that came after the commit, every later run logged "foreign" and never linked it."""
+    from promoter.findings import finding_marker
+
+    other = F("other").finding_id
+    forged = Finding(CLS, "r0", "k", "title r0", f"copied from elsewhere:\n{finding_marker(other)}")
+    clock = StepClock()
+    store = FaultyStore(SQLiteFindingStore(now=clock.now))
+    for _ in range(3):
+        store.observe(CLS, [forged])
+    client = FakeClient()
+    p = LinearPromoter(store, client, client.team_id, 3, mode="idempotent", clock=clock,
+                       registry=CollectorRegistry())
+    client.commit_then_fail = 1
+    assert p.promote_class(CLS).api_errors == 1
+    for _ in range(3):
+        store.observe(CLS, [forged])
+        p.promote_class(CLS)
+    assert store.get(forged.finding_id).issue_id == issue_uuid(forged.finding_id)
+    assert len(client.issues_by_id) == 1
+    (issue,) = client.issues_by_id.values()
+    assert parse_finding_id(issue.description) == forged.finding_id
+
+
+# -- issue 13: fairness ---------------------------------------------------------------------------------
+
+
+def _poisoned(n_poison: int, max_per_run: int, mode: str = "reference", **kw):
+    """``n_poison`` old findings whose create always fails (413), then one healthy finding
+    that arrives a cycle later."""
+    clock = StepClock()
+    store = FaultyStore(SQLiteFindingStore(now=clock.now))
+    poison = [Finding(CLS, f"p{i}", "k", f"poison {i}", "POISON " + "x" * 100) for i in range(n_poison)]
+    healthy = Finding(CLS, "healthy", "k", "healthy", "fine")
+    store.observe(CLS, poison)
+    client = FakeClient()
+    client.poison = "POISON"
+    kw.setdefault("registry", CollectorRegistry())
+    p = LinearPromoter(store, client, client.team_id, 2, max_per_run=max_per_run, mode=mode,
+                       clock=clock, **kw)
+
+    def cycle() -> object:
+        store.observe(CLS, [*poison, healthy])
+        return p.promote_class(CLS)
+
+    return p, store, client, poison, healthy, cycle
+
+
+@pytest.mark.parametrize("mode", ["reference", "idempotent"])
+def test_max_per_run_poison_findings_no_longer_starve_a_healthy_one(mode: str) -> None:
+    """Regression (issue 13 item 2): poison findings are older, so they came first every run
+    and took every ``max_per_run`` slot: the healthy finding was never filed."""
+    p, store, client, poison, healthy, cycle = _poisoned(3, 3, mode)
+    for _ in range(6):
+        cycle()
+    assert store.get(healthy.finding_id).issue_id is not None  # I1
+    assert all(store.get(f.finding_id).issue_id is None for f in poison)
+
+
+def test_a_healthy_finding_is_filed_in_its_first_promotable_run() -> None:
+    p, store, client, poison, healthy, cycle = _poisoned(3, 3)
+    r1 = cycle()  # poison streak 2, healthy streak 1: the poison fails once
+    assert (r1.api_errors, r1.promoted) == (3, 0)
+    r2 = cycle()  # healthy promotable: it goes first, whatever the poison does
+    assert r2.promoted == 1 and store.get(healthy.finding_id).issue_id is not None
+
+
+def test_a_failing_finding_backs_off_1_2_4_cycles_and_is_parked_after_n_failures(caplog) -> None:
+    p, store, client, poison, _, cycle = _poisoned(1, 5, park_after=4, max_backoff=8)
+    fid = poison[0].finding_id
+    tried = []
+    for c in range(1, 16):
+        with caplog.at_level(logging.ERROR):
+            r = cycle()
+        if r.api_errors:
+            tried.append(c)
+        if r.parked:
+            assert r.parked_findings == [(fid, store.get(fid).parked_reason)]
+            parked_at = c
+    assert tried == [1, 2, 4, 8]  # then parked: never tried again
+    assert parked_at == 8
+    row = store.get(fid)
+    assert row.parked and row.failures == 4 and "4 consecutive failed creates" in row.parked_reason
+    assert "InvalidInputError" in row.parked_reason and "PARKED" in caplog.text
+    assert client.creates == 4 + 1  # the poison's 4 tries and the healthy finding
+
+
+def test_backoff_is_capped_at_max_backoff() -> None:
+    p, store, client, poison, _, cycle = _poisoned(1, 5, park_after=100, max_backoff=2)
+    tried = [c for c in range(1, 12) if cycle().api_errors]
+    assert tried == [1, 2, 4, 6, 8, 10]
+
+
+def test_transient_failures_back_off_but_never_park() -> None:
+    p, store, client, _ = make(park_after=1)
+    client.fail_creates = [GatewayError(502, True)] * 6
+    fid = F("r0").finding_id
+    for _ in range(40):
+        next_cycle(store)
+        p.promote_class(CLS)
+        assert not store.get(fid).parked
+        if store.get(fid).issue_id:
+            break
+    assert store.get(fid).issue_id is not None and client.creates == 7
+
+
+def test_new_content_unparks_and_unpark_clears() -> None:
+    p, store, client, poison, healthy, cycle = _poisoned(1, 5, park_after=1)
+    cycle()
+    fid = poison[0].finding_id
+    assert store.get(fid).parked
+    assert store.unpark([fid]) == 1 and not store.get(fid).parked and store.get(fid).failures == 0
+    cycle()
+    assert store.get(fid).parked
+    client.poison = None  # the check now reports something Linear accepts...
+    store.observe(CLS, [Finding(CLS, "p0", "k", "poison 0", "small now"), healthy])
+    row = store.get(fid)
+    assert not row.parked and row.failures == 0 and row.retry_in == 0  # ...new content
+    assert p.promote_class(CLS).promoted >= 1 and store.get(fid).issue_id is not None
+
+
+def test_same_content_keeps_the_parking() -> None:
+    p, store, client, poison, _, cycle = _poisoned(1, 5, park_after=1)
+    for _ in range(4):
+        cycle()
+    assert store.get(poison[0].finding_id).parked
+    assert client.creates == 1 + 1  # one poison try, then the healthy finding
+
+
+def test_the_cap_still_counts_every_attempt_with_failing_findings() -> None:
+    p, store, client, poison, healthy, cycle = _poisoned(4, 2)
+    r = cycle()
+    assert client.creates == 2 and r.api_errors == 2 and r.capped == 1
+
+
+def test_a_stale_index_cannot_bring_back_a_parked_finding() -> None:
+    p, store, client, poison, _, cycle = _poisoned(1, 5, park_after=1)
+    store.stale = True
+    store.refresh_index()  # the index snapshot: promotable, not parked yet
+    store.observe(CLS, poison)
+    store.observe(CLS, poison)
+    store.refresh_index()
+    store.fail_refresh_index(times=None)
+    r = p.promote_class(CLS)
+    assert r.parked == 1
+    r = p.promote_class(CLS)  # the stale snapshot still lists it: the re-check skips it
+    assert r.skipped_backoff == 1 and client.creates == 1
+
+
+def test_parked_counter_is_exported() -> None:
+    reg = CollectorRegistry()
+    p, store, client, poison, _, cycle = _poisoned(1, 5, park_after=1, registry=reg)
+    cycle()
+    assert reg.get_sample_value("linear_promotion_parked_total", {"class": CLS}) == 1
+
+
+# -- issue 13: bounded waiting ----------------------------------------------------------------------
+
+
+def test_max_wait_bounds_idempotent_verification() -> None:
+    """Regression (issue 13 item 5): every phantom conflict waited the whole settle budget
+    (31 s of real time per conflict, per finding) with no way to bound it."""
+    p, store, client, clock = make(n=3, mode="idempotent", max_wait=5.0)
+    client.phantoms = 100
+    start = clock.t
+    r = p.promote_class(CLS)
+    assert clock.t - start <= 5.0
+    assert r.api_errors == 3 and all("undecided" in e for _, e in r.errors)
+    assert not any(store.get(F(f"r{i}").finding_id).parked for i in range(3))
+
+
+def test_a_shared_budget_spans_classes() -> None:
+    from promoter.retry import WaitBudget
+
+    clock = StepClock()
+    store = SQLiteFindingStore(now=clock.now)
+    for cls in ("A", "B"):
+        for _ in range(3):
+            store.observe(cls, [Finding(cls, "x", "k", "t")])
+    client = FakeClient()
+    client.phantoms = 100
+    budget = WaitBudget(clock, 10.0)
+    p = LinearPromoter(store, client, client.team_id, 3, mode="idempotent", clock=clock,
+                       budget=budget, registry=CollectorRegistry())
+    p.promote_class("A")
+    p.promote_class("B")
+    assert budget.waited <= 10.0 and sum(clock.slept) <= 10.0
+
+
+def test_without_budget_to_wait_a_phantom_is_still_retried_with_a_new_body() -> None:
+    p, store, client, clock = make(mode="idempotent", max_wait=0.0)
+    client.phantoms = 1
+    r = p.promote_class(CLS)
+    assert r.promoted == 1 and client.creates == 2 and clock.slept == []
+    assert list(client.issues_by_id) == [issue_uuid(F("r0").finding_id)]
+
+
+def test_without_budget_a_lagging_existing_issue_is_left_for_later_never_duplicated() -> None:
+    p, store, client, clock = make(mode="idempotent", max_wait=0.0)
+    client.commit_then_fail = 1
+    client.lag_reads = 100
+    assert p.promote_class(CLS).api_errors == 1  # the 502 after the commit
+    next_cycle(store)
+    r = p.promote_class(CLS)  # conflict: the issue exists but cannot be read yet, no time to wait
+    assert r.api_errors == 1 and "undecided: wait budget exhausted" in r.errors[0][1]
+    assert client.creates == 1 + 3 and len(client.issues_by_id) == 1 and clock.slept == []
+    client.read_lag.clear()
+    next_cycle(store, 2)  # two failures in a row: it waits 2 cycles
+    assert p.promote_class(CLS).recovered == 1 and len(client.issues_by_id) == 1

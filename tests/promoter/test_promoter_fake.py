@@ -89,6 +89,8 @@ def test_api_error_is_not_marked_and_retried_next_run(env: Env) -> None:
     assert (r.api_errors, r.promoted) == (1, 0)
     assert env.store.get(F("a").finding_id).issue_id is None
     assert env.issues_per_finding() == {}
+    assert p.promote_class(CLS).skipped_backoff == 0  # not fetched again in this cycle
+    env.observe(["a"])  # the next cycle: retried
     assert p.promote_class(CLS).promoted == 1
     assert env.issues_per_finding() == {F("a").finding_id: 1}
 
@@ -117,6 +119,7 @@ def test_commit_then_fail(env: Env, mode: str, expected: int) -> None:
     assert p.promote_class(CLS).api_errors == 1
     committed = env.fake.journal.entries(operation="issueCreate", committed=True)
     assert len(committed) == 1  # the 502 came after the write
+    env.observe(["a"])  # the next cycle
     r2 = p.promote_class(CLS)
     assert env.issues_per_finding() == {F("a").finding_id: expected}
     if mode == "idempotent":
@@ -129,6 +132,7 @@ def test_idempotent_commit_then_fail_with_read_lag(env: Env) -> None:
     env.fake.faults.gateway_error(502, after_commit=True, times=1, on="issueCreate")
     p = env.promoter("idempotent")
     p.promote_class(CLS)
+    env.observe(["a"])
     r = p.promote_class(CLS)
     assert r.recovered == 1
     assert env.issues_per_finding() == {F("a").finding_id: 1}
@@ -138,7 +142,10 @@ def test_idempotent_survives_phantom_conflicts(env: Env) -> None:
     env.observe(["a", "b"], cycles=3)
     env.fake.faults.phantom_conflicts(on="issueCreate", first=3)
     p = env.promoter("idempotent")
-    results = [p.promote_class(CLS) for _ in range(3)]
+    results = []
+    for _ in range(3):
+        results.append(p.promote_class(CLS))
+        env.observe(["a", "b"])
     assert env.issues_per_finding() == {F("a").finding_id: 1, F("b").finding_id: 1}
     assert sum(r.promoted + r.recovered for r in results) == 2
     phantoms = env.fake.journal.entries(operation="issueCreate", decision="phantom_conflict")

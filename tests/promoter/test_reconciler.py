@@ -160,3 +160,83 @@ def test_a_client_without_cursor_pages_is_refused_without_changes(env) -> None:
         Reconciler(store, IterOnly(client), client.team_id).run()
     assert not WRITES & set(client.calls)
     assert store.get(A.finding_id).issue_id is None
+
+
+# -- issue 13 ------------------------------------------------------------------------------------
+
+
+def test_a_marker_in_a_findings_text_does_not_link_the_named_finding() -> None:
+    """Regression (issue 13 item 1): A's detail carries B's marker line. After A is filed,
+    the reconciler used to link B to A's issue too (a false link, then B was never filed)."""
+    from prometheus_client import CollectorRegistry
+
+    from promoter.promoter import LinearPromoter
+
+    forged = Finding("C", "a", "k", "A", f"see below\n{finding_marker(B.finding_id)}")
+    store = SQLiteFindingStore()
+    for _ in range(3):
+        store.observe("C", [forged])
+    store.observe("C", [B])  # B exists, seen once: not promotable yet
+    client = FakeClient()
+    p = LinearPromoter(store, client, client.team_id, 1, registry=CollectorRegistry())
+    store.observe("C", [forged])
+    assert p.promote_class("C").promoted == 1
+    (issue,) = client.issues_by_id.values()
+    report = Reconciler(store, client, client.team_id).run()
+    assert report.linked == 0 and report.carrying == 1
+    assert store.get(B.finding_id).issue_id is None
+    assert store.get(forged.finding_id).issue_id == issue.id
+
+
+def test_oldest_is_by_time_then_by_issue_number_not_by_text(env) -> None:
+    """Regression (issue 13 item 5): with equal creation times, ENG-9 is older than ENG-10
+    (compared as text, "ENG-10" < "ENG-9")."""
+    store, client = env
+    same = "2026-01-01T00:00:00.000Z"
+    for _ in range(8):
+        client.add_issue("filler")
+    nine = client.add_issue(body(A), created_at=same)
+    ten = client.add_issue(body(A), created_at=same)
+    assert (nine.identifier, ten.identifier) == ("ENG-9", "ENG-10")
+    report = Reconciler(store, client, client.team_id).run()
+    assert report.linked == 1 and store.get(A.finding_id).issue_id == nine.id
+    assert client.relations == [(ten.id, nine.id, "duplicate")]
+
+
+def test_creation_time_compares_as_time_not_text(env) -> None:
+    store, client = env
+    later = client.add_issue(body(A), created_at="2026-01-01T00:00:01.5Z")
+    earlier = client.add_issue(body(A), created_at="2026-01-01T00:00:01Z")
+    Reconciler(store, client, client.team_id).run()
+    assert store.get(A.finding_id).issue_id == earlier.id != later.id
+
+
+def test_report_to_dict_has_full_ids(env) -> None:
+    store, client = env
+    old = client.add_issue(body(A), created_at="2026-01-01T00:00:01.000Z")
+    new = client.add_issue(body(A), created_at="2026-01-01T00:00:02.000Z")
+    doc = Reconciler(store, client, client.team_id).run().to_dict()
+    assert {"action": "link", "finding_id": A.finding_id, "issue_id": old.id,
+            "identifier": old.identifier, "done": True} in doc["actions"]
+    assert {"action": "duplicate", "issue_id": new.id, "identifier": new.identifier,
+            "canonical_id": old.id, "canonical_identifier": old.identifier,
+            "done": True} in doc["actions"]
+
+
+def test_with_a_retry_policy_transient_read_errors_are_retried(env) -> None:
+    from promoter.linear.errors import TransportError
+    from promoter.retry import RetryPolicy, WaitBudget
+    from tests.promoter.fakes import StepClock
+
+    store, client = env
+    client.add_issue(body(A))
+    client.add_issue(body(A))
+    client.fail_reads = [GatewayError(502, True), TransportError("read")]
+    clock = StepClock()
+    report = Reconciler(store, client, client.team_id, retry=RetryPolicy(3, (1.0, 2.0)),
+                        budget=WaitBudget(clock, 10)).run()
+    assert report.linked == 1 and clock.slept == [1.0, 2.0]
+    client.fail_reads = [GatewayError(502, True)] * 3
+    with pytest.raises(ReconcileAborted, match="3 attempt"):
+        Reconciler(store, client, client.team_id, retry=RetryPolicy(3, (1.0,)),
+                   budget=WaitBudget(clock, 10)).run()

@@ -43,13 +43,14 @@ def _run(pg_url: str, replicas: int, claim_ttl: float, faults: str) -> tuple[Cou
         teams = admin.teams().nodes
         team = teams[0] if teams else admin.team_create("Promoter", key="PRO")
         setup = open_store(pg_url, now=fake.clock.now)
+        findings = [Finding("C", str(i), "k", f"t{i}", "") for i in range(N)]
         for _ in range(3):
-            setup.observe("C", [Finding("C", str(i), "k", f"t{i}", "") for i in range(N)])
+            setup.observe("C", findings)
         if faults == "commit-then-fail":
             fake.faults.gateway_error(502, after_commit=True, probability=0.3, on="issueCreate")
         elif faults == "phantoms":
             fake.faults.phantom_conflicts(on="issueCreate", first=3)
-        barrier = threading.Barrier(replicas)
+        barrier = threading.Barrier(replicas, timeout=60)
         errors: list[BaseException] = []
         results: list = []
 
@@ -63,6 +64,10 @@ def _run(pg_url: str, replicas: int, claim_ttl: float, faults: str) -> tuple[Cou
                 barrier.wait()
                 for _ in range(4):
                     results.append(p.promote_class("C"))
+                    # Every replica has run; one new cycle (a failed create waits for it).
+                    if barrier.wait() == 0:
+                        setup.observe("C", findings)
+                    barrier.wait()
             except BaseException as exc:  # surfaced below
                 errors.append(exc)
             finally:

@@ -53,18 +53,54 @@ def test_contract_streaks_fetch_link(pg_url: str) -> None:
     s.close()
 
 
-def test_fetch_uses_the_partial_index(pg_url: str) -> None:
+class _Recording:
+    """Delegates to a psycopg connection and records every statement ``execute`` runs."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+        self.statements: list[tuple] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self._conn, name)
+
+    def execute(self, query, params=None, **kw):
+        self.statements.append((query, params))
+        return self._conn.execute(query, params, **kw)
+
+
+def test_fetch_promotable_is_an_index_range_scan_at_scale(pg_url: str) -> None:
+    """Regression (issue 13 item 4): joined to the class table, the fetch became a parallel
+    sequential scan + hash join from a few hundred thousand findings on. The statement the
+    store really runs must be a scan of the partial index with the planner's real statistics.
+    """
+    n = 250_000
     s = open_store(pg_url)
-    s.observe("C", [F(str(i)) for i in range(2000)])
-    with s._conn.cursor() as cur:
-        cur.execute(f'ANALYZE "{s.schema}".promoter_findings')
-        cur.execute("SET enable_seqscan = off")
-        plan = cur.execute(
-            f'EXPLAIN SELECT * FROM "{s.schema}".promoter_findings WHERE cls = %s '
-            "AND issue_id IS NULL AND last_cycle = 1 AND start_cycle <= 0",
-            ("C",),
-        ).fetchall()
-    assert "promoter_findings_promotable" in str(plan)
+    s.observe("C", [F("seed")])  # creates the tables and the class (cycle 1)
+    conn = s._conn
+    t = f'"{s.schema}"'
+    conn.execute(f"UPDATE {t}.promoter_classes SET cycle = 4")
+    # 5 findings with streak 4, the rest streak 2: threshold 4 selects exactly 5.
+    conn.execute(
+        f"INSERT INTO {t}.promoter_findings (finding_id, cls, ref_id, kind, title, detail, "
+        "start_cycle, last_cycle, first_seen, last_seen) "
+        "SELECT md5(i::text) || md5('x' || i::text), 'C', 'r' || i, 'k', 't', '', "
+        "CASE WHEN i < 5 THEN 1 ELSE 3 END, 4, 0, 0 FROM generate_series(0, %s) i",
+        (n - 1,),
+    )
+    conn.execute(f"ANALYZE {t}.promoter_findings")
+    conn.execute(f"ANALYZE {t}.promoter_classes")
+    recorder = _Recording(conn)
+    s._conn = recorder
+    rows = s.fetch_promotable("C", 4, 11)
+    s._conn = conn
+    assert len(rows) == 5 and all(r.streak == 4 for r in rows)
+    query, params = next((q, p) for q, p in recorder.statements
+                         if "promoter_findings" in str(q) and "LIMIT" in str(q).upper())
+    from psycopg import sql
+
+    plan = "\n".join(r[0] for r in conn.execute(sql.SQL("EXPLAIN ") + query, params).fetchall())
+    assert "Seq Scan on promoter_findings" not in plan, plan
+    assert "Index" in plan and "promoter_findings_" in plan, plan
     s.close()
 
 

@@ -305,3 +305,49 @@ def test_result_is_json_able() -> None:
     assert doc["anomaly_counts"] == {"orphan": 1, "lost": 1, "orphan_uncounted": 1}
     assert json.loads(json.dumps(b.history.to_dict()))["calls"][1]["op"] == CREATE
     assert History.from_dict(b.history.to_dict()).calls[1].issue_id == "i1"
+
+
+# -- I7 (issue 13) --------------------------------------------------------------------------------
+
+P1 = "c" * 64
+
+
+def test_i7_a_parked_poison_and_everything_else_filed_holds() -> None:
+    b = Builder()
+    b.call(CREATE, P1, FAILED)
+    b.filed(F1, "i1")
+    b.run(0, api_errors=1, parked=1)
+    final = FinalState(issues=[issue("i1", F1, 1)], links={F1: "i1", P1: None}, leftovers=[],
+                       parked={P1: "3 consecutive failed creates; last: InvalidInputError: too large"})
+    result = check(b.history, final, Truth("reference", frozenset({F1}), 5, frozenset({P1})))
+    assert kinds(result) == {} and result.invariants["I7"] == "pass"
+    assert result.metrics["parked_findings"] == 1 and result.metrics["parked"] == 1
+
+
+def test_i7_detects_a_poison_finding_that_was_never_parked() -> None:
+    b = Builder()
+    for run in range(3):
+        b.call(CREATE, P1, FAILED, run=run)
+    final = FinalState(links={P1: None}, leftovers=[])
+    result = check(b.history, final, Truth("idempotent", frozenset(), 5, frozenset({P1})))
+    assert kinds(result) == {"unparked_poison": 1} and result.invariants["I7"] == "fail"
+    assert "not parked after 3 create(s)" in result.anomalies[0].detail
+
+
+def test_i7_detects_a_healthy_finding_starved_by_poison() -> None:
+    """What the old promoter did: the poison took every slot, the healthy one never went."""
+    b = Builder()
+    for run in range(4):
+        b.call(CREATE, P1, FAILED, run=run)
+    final = FinalState(links={P1: None, F1: None}, leftovers=[])
+    result = check(b.history, final, Truth("reference", frozenset({F1}), 1, frozenset({P1})))
+    assert kinds(result) == {"lost": 1, "unparked_poison": 1, "starved": 1}
+    assert result.invariants["I1"] == "fail" and result.invariants["I7"] == "fail"
+    starved = next(a for a in result.anomalies if a.kind == "starved")
+    assert starved.finding_id == F1 and "poison findings took 4 create(s)" in starved.detail
+
+
+def test_i7_a_lost_finding_without_poison_is_only_i1() -> None:
+    final = FinalState(links={F1: None}, leftovers=[])
+    result = check(History(), final, Truth("reference", frozenset({F1})))
+    assert kinds(result) == {"lost": 1} and result.invariants["I7"] == "pass"

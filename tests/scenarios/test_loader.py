@@ -194,3 +194,27 @@ def test_curated_scenarios_cover_the_issue() -> None:
     storm = specs["storm-side-by-side"]
     assert storm.promoter.modes == ("reference", "idempotent")
     assert storm.faults.profile == "storm"
+
+
+def test_fairness_and_hostile_workload_fields() -> None:
+    spec = loads("""
+[scenario]
+name = "hostile"
+cycles = 3
+[workload]
+poison = 2
+marker_text = 1
+[promoter]
+park_after = 3
+max_backoff = 4
+[expect]
+invariants = ["I1", "I7"]
+anomalies = { starved = 0, unparked_poison = 0 }
+""")
+    assert (spec.workload.poison, spec.workload.marker_text) == (2, 1)
+    assert (spec.promoter.park_after, spec.promoter.max_backoff) == (3, 4)
+    assert spec.expectation("reference").invariants == ("I1", "I7")
+    with pytest.raises(ScenarioError, match="promoter.park_after"):
+        loads("[scenario]\ncycles = 2\n[promoter]\npark_after = 0\n")
+    with pytest.raises(ScenarioError, match="workload.poison"):
+        loads("[scenario]\ncycles = 2\n[workload]\npoison = -1\n")

@@ -23,6 +23,8 @@ def test_idempotent_machine_finds_no_anomaly() -> None:
     run_machine("idempotent", EXAMPLES, STEPS, derandomize=True)
     assert STATS.examples["idempotent"] >= EXAMPLES // 2
     assert sum(STATS.anomalies.get("idempotent", {}).values()) == 0
+    # The hostile findings took part: poison parked (I7), marker findings filed (no forgery).
+    assert STATS.parked["idempotent"] > 0 and STATS.markers_filed["idempotent"] > 0
 
 
 def test_reference_machine_finds_only_predicted_anomalies() -> None:
@@ -32,6 +34,7 @@ def test_reference_machine_finds_only_predicted_anomalies() -> None:
     assert set(found) <= ALLOWED["reference"]
     assert found.get("orphan", 0) > 0, f"the checker saw no predicted anomaly in {dict(STATS.steps)} steps"
     assert sum(STATS.faults.get("reference", {}).values()) > 0
+    assert STATS.parked["reference"] > 0 and STATS.markers_filed["reference"] > 0
 
 
 def test_soak_prints_what_it_checked() -> None:

@@ -30,3 +30,22 @@ def test_finding_ids_are_stable() -> None:
     a = Workload.build(WorkloadSpec(), 3)
     b = Workload.build(WorkloadSpec(), 3)
     assert [p.finding_id for p in a.planned] == [p.finding_id for p in b.planned]
+
+
+def test_poison_and_marker_findings() -> None:
+    from promoter.findings import issue_body, parse_finding_id
+    from scenarios.workload import POISON_DETAIL
+
+    wl = Workload.build(WorkloadSpec(classes=("a",), persistent=2, poison=1, marker_text=3), cycles=3)
+    roles = [p.role for p in wl.planned]
+    assert roles == ["persistent", "persistent", "marker", "marker", "marker", "poison"]
+    victims = {p.finding_id for p in wl.planned if p.role == "persistent"}
+    (poison,) = [p for p in wl.planned if p.role == "poison"]
+    assert wl.poison_ids() == {poison.finding_id} and poison.finding.detail == POISON_DETAIL
+    assert len(POISON_DETAIL) > 1024 * 1024  # larger than the fake accepts: 413 every time
+    for p in (p for p in wl.planned if p.role == "marker"):
+        text = f"{p.finding.title}\n{p.finding.ref_id}\n{p.finding.detail}"
+        assert any(v in text for v in victims)  # it names another finding's id...
+        assert parse_finding_id(issue_body(p.finding)) == p.finding_id  # ...and forges nothing
+    assert "\n" in wl.planned[3].finding.ref_id  # a forged line in the ref, by turns
+    assert all(p.seen(0) for p in wl.planned)
