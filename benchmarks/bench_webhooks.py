@@ -58,7 +58,7 @@ def _fake(side: str, sink_url: str) -> tuple[FakeLinear, str, str]:
     team = fake.workspace_for(token).team("ENG")["id"]
     if side == "off":
         fake.webhooks.collect = lambda *_a, **_k: 0  # type: ignore[method-assign]
-        fake.webhooks.pump = lambda: 0  # type: ignore[method-assign]
+        fake.webhooks.pump = lambda *_a, **_k: 0  # type: ignore[method-assign]
     elif side in ("in-process", "loopback"):
         url = sink_url if side == "loopback" else "https://bench.example/hook"
         if side == "in-process":

@@ -479,7 +479,7 @@ class FakeLinear:
                 return response
             if path.rstrip("/") == GRAPHQL_PATH:
                 response = self._handle_graphql(request)
-                self.webhooks.pump()
+                self.webhooks.pump(collect=False)  # the request's workspace is collected
                 return response
             return _error_response(
                 404,

@@ -7,8 +7,8 @@
   and turns each change of a subscribed kind into one :class:`Delivery` per matching
   webhook. A write the state file rolled back is gone from the model, so it never delivers;
   a commit-then-fail write (F3) did commit, so it does, as on Linear. Writes made directly
-  on the model (tests, seed code) are collected by the next :meth:`pump`, :meth:`advance` or
-  request.
+  on the model (tests, seed code) are collected by the next :meth:`pump`, :meth:`advance`,
+  :meth:`flush`, control request, or request on the same workspace.
 * **Send.** A delivery is due at once (or later, when F8 delays or reorders it). What is due
   is sent by :meth:`pump`, which the handler calls after every request and
   :meth:`advance` calls as it moves the clock. With the in-process virtual clock, sending
@@ -197,6 +197,8 @@ class WebhookDispatcher:
             return sum(self._collect_workspace(ws) for ws in workspaces)
 
     def _collect_workspace(self, ws: Any) -> int:
+        if not ws.changes:
+            return 0
         changes = ws.drain_changes()
         if not changes or not ws.store.count("Webhook"):
             return 0
@@ -279,11 +281,13 @@ class WebhookDispatcher:
     def _inline(self) -> bool:
         return bool(getattr(self.fake.clock, "virtual", False)) and not _in_event_loop()
 
-    def pump(self) -> int:
-        """Collect every workspace's changes and send what is due now; returns how many
-        attempts were sent here (0 when a background sender does it, or when called while
-        this thread holds the fake's lock: the next pump sends them)."""
-        self.collect()
+    def pump(self, collect: bool = True) -> int:
+        """Collect every workspace's changes (unless ``collect`` is false: the handler has
+        collected the request's workspace already) and send what is due now; returns how
+        many attempts were sent here (0 when a background sender does it, or when called
+        while this thread holds the fake's lock: the next pump sends them)."""
+        if collect:
+            self.collect()
         with self.fake.lock:
             job = self._peek()
             if job is None or job.due > self.fake.clock.now():
