@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fakelinear.cli import build_parser, fault_overrides
 from fakelinear.faults import FaultPlan, FaultPlanError, profile
 
 
@@ -38,3 +39,12 @@ def test_round_trip_and_merge() -> None:
 def test_bad_knobs_are_named(knobs: dict[str, object], message: str) -> None:
     with pytest.raises(FaultPlanError, match=message.replace("[", r"\[").replace("]", r"\]")):
         FaultPlan.from_dict({"webhooks": knobs})
+
+
+def test_serve_flags_set_webhook_knobs() -> None:
+    args = build_parser().parse_args(["serve", "--webhooks-duplicate", "0.5", "--fault",
+                                      "webhooks.retry_delays=[1, 2]", "--webhooks-bad-signature", "1"])
+    overrides = fault_overrides(args)
+    assert overrides == {"webhooks": {"retry_delays": [1, 2], "duplicate": 0.5, "bad_signature": 1}}
+    plan = profile("calm").merge(overrides).webhooks
+    assert (plan.duplicate, plan.bad_signature, plan.retry_delays) == (0.5, 1.0, (1.0, 2.0))
