@@ -11,10 +11,12 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo, GraphQLSchema
 
+from fakelinear.api.catalog_builder import unwrap
 from fakelinear.api.connections import ListSource, check_page_args, connection, paginate
 from fakelinear.api.context import Ctx
 from fakelinear.api.fields import Binder
 from fakelinear.api.filters import parse_instant
+from fakelinear.api.inputs import normalize
 from fakelinear.api.operations import RootOperation
 from fakelinear.api.roots import payload
 from fakelinear.model.rules.webhook import new_secret
@@ -199,6 +201,17 @@ def ctx_visible(info: GraphQLResolveInfo, rec: Any) -> bool:
     return bool(_ctx(info).visibility.visible(rec, "read"))
 
 
+def _batch_update(kind: str, op: RootOperation, input_type: Any) -> Resolver:
+    """``issueBatchUpdate(ids, input)``: one update to several records, all or nothing."""
+
+    def resolve(_root: Any, info: GraphQLResolveInfo, ids: list[str], input: dict[str, Any], **_: Any) -> Any:  # noqa: A002
+        ws = _ws(info)
+        records = ws.update_many(kind, list(ids), normalize(input, input_type, ws.now()))
+        return payload(ws, op, records)
+
+    return resolve
+
+
 def _webhook_rotate_secret(_root: Any, info: GraphQLResolveInfo, id: str, **_: Any) -> Any:  # noqa: A002
     """A new signing secret for the webhook (the old one stops signing at once)."""
     ws = _ws(info)
@@ -207,6 +220,7 @@ def _webhook_rotate_secret(_root: Any, info: GraphQLResolveInfo, id: str, **_: A
     return {"success": True, "lastSyncId": float(ws.last_sync_id), "secret": rec["secret"]}
 
 
+_BATCH_UPDATE = re.compile(r"^(?P<base>\w+?)BatchUpdate$")
 _ADD_REMOVE = re.compile(r"^(?P<base>\w+?)(?P<verb>Add|Remove)Label$")
 _SUBSCRIBE = re.compile(r"^(?P<base>\w+?)(?P<verb>Subscribe|Unsubscribe)$")
 _RETIRE = re.compile(r"^(?P<base>\w+?Label)(?P<verb>Retire|Restore)$")
@@ -258,7 +272,12 @@ def root_overrides(schema: GraphQLSchema, binder: Binder,
     if "User" in binder.catalog.kinds:
         mutation["userSuspend"] = _set_fields("User", _NO_OP, lambda ws, a: {"active": False})
         mutation["userUnsuspend"] = _set_fields("User", _NO_OP, lambda ws, a: {"active": True})
+    mutation_fields = schema.mutation_type.fields if schema.mutation_type else {}
     for name, op in operations.items():
+        match = _BATCH_UPDATE.match(name)
+        args = mutation_fields[name].args if name in mutation_fields else {}
+        if match and match.group("base") in by_lower and "ids" in args and "input" in args:
+            mutation[name] = _batch_update(by_lower[match.group("base")], op, unwrap(args["input"].type)[0])
         if name.startswith("attachmentLink") and op.kind == "Attachment":
             mutation[name] = _attachment_link(op, name[len("attachmentLink"):])
     if "webhookRotateSecret" in operations and "Webhook" in binder.catalog.kinds:

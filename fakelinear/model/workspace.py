@@ -401,11 +401,28 @@ class Workspace:
     def update(self, kind: str, entity_id: Any, changes: dict[str, Any]) -> Record:
         """Apply input ``changes`` to a record. ``null`` clears a nullable field and is
         ignored for a non-null one; ``trashed`` moves a record in or out of the trash."""
+        return self.update_many(kind, [entity_id], changes)[0]
+
+    def update_many(self, kind: str, entity_ids: list[Any], changes: dict[str, Any]) -> list[Record]:
+        """The same ``changes`` to several records, all or nothing, in one commit."""
         self.purge_expired()
-        rec = self.get(kind, entity_id)
+        if not entity_ids:
+            raise InvalidInput("ids must not be empty")
+        prepared = [self._prepare_update(self.get(kind, entity_id), changes) for entity_id in entity_ids]
+        if len({rec["id"] for rec, _ in prepared}) != len(prepared):
+            raise InvalidInput("ids must not repeat")
+        for rec, final in prepared:
+            previous = {k: rec.get(k) for k in final}
+            self._apply(rec, final)
+            rules_for(rec[TYPENAME]).on_update(self, rec, previous)
+            self._emit("update", rec, previous)
+        self.commit()
+        return [rec for rec, _ in prepared]
+
+    def _prepare_update(self, rec: Record, changes: dict[str, Any]) -> tuple[Record, dict[str, Any]]:
+        """Validate ``changes`` for ``rec`` and return the record keys to write (no mutation)."""
         kind = rec[TYPENAME]
         spec = self.catalog.spec(kind)
-        rules = rules_for(kind)
         changes = {k: v for k, v in changes.items() if k != "id"}
         for key in list(changes):
             field_name = spec.refs[key].field if key in spec.refs else key
@@ -413,7 +430,7 @@ class Workspace:
                 del changes[key]
         self._merge_list_changes(spec, rec, changes)
         trashed = changes.pop("trashed", None) if spec.has_trashed else None
-        rules.validate_update(self, rec, changes)
+        rules_for(kind).validate_update(self, rec, changes)
         self._resolve_refs(spec, changes)
         now = self.now()
         if trashed is True:
@@ -422,12 +439,7 @@ class Workspace:
             self._check_limit_change(rec, {"archivedAt": None, "trashed": None})
             changes.update(self._restore_changes(rec))
         changes["updatedAt"] = now
-        previous = {k: rec.get(k) for k in changes}
-        self._apply(rec, changes)
-        rules.on_update(self, rec, previous)
-        self.commit()
-        self._emit("update", rec, previous)
-        return rec
+        return rec, changes
 
     def delete(self, kind: str, entity_id: Any, *, permanently: bool = False) -> Record:
         """Delete as the kind's lifecycle says (see the module docstring); returns the
@@ -440,7 +452,7 @@ class Workspace:
         elif mode == "trash":
             self._change_lifecycle(rec, self._trash_changes(rec, self.now()))
         else:
-            self._change_lifecycle(rec, self._archive_changes(rec, self.now()))
+            self._change_lifecycle(rec, self._archive_changes(rec, self.now(), deleting=True))
         self.commit()
         return rec
 
@@ -450,7 +462,7 @@ class Workspace:
         rec = self.get(kind, entity_id)
         now = self.now()
         changes = (self._trash_changes(rec, now) if trash and self.catalog.spec(rec[TYPENAME]).has_trashed
-                   else self._archive_changes(rec, now))
+                   else self._archive_changes(rec, now, deleting=False))
         self._change_lifecycle(rec, changes)
         self.commit()
         return rec
@@ -464,20 +476,20 @@ class Workspace:
         return rec
 
     # ------------------------------------------------------------------ lifecycle internals
-    def _trash_changes(self, rec: Record, now: float) -> dict[str, Any]:
+    @staticmethod
+    def _trash_changes(rec: Record, now: float) -> dict[str, Any]:
         if rec.get("trashed"):
             return {}
-        self._pending_purge[rec["id"]] = rec[TYPENAME]
         return {"trashed": True, "archivedAt": now, DELETED_AT: now}
 
-    def _archive_changes(self, rec: Record, now: float) -> dict[str, Any]:
+    @staticmethod
+    def _archive_changes(rec: Record, now: float, *, deleting: bool) -> dict[str, Any]:
+        """An archive; a delete that archives (teams) is also purged 30 days later."""
         if rec.get("archivedAt") is not None:
             return {}
-        self._pending_purge[rec["id"]] = rec[TYPENAME]
-        return {"archivedAt": now, DELETED_AT: now}
+        return {"archivedAt": now, DELETED_AT: now} if deleting else {"archivedAt": now}
 
     def _restore_changes(self, rec: Record) -> dict[str, Any]:
-        self._pending_purge.pop(rec["id"], None)
         out: dict[str, Any] = {"archivedAt": None, DELETED_AT: None}
         if self.catalog.spec(rec[TYPENAME]).has_trashed:
             out["trashed"] = None
@@ -501,6 +513,11 @@ class Workspace:
     def _apply(self, rec: Record, changes: dict[str, Any]) -> None:
         self.store.update(rec, changes)
         self._recount(rec)
+        if DELETED_AT in changes:  # deleted records are purged 30 days later
+            if changes[DELETED_AT] is None:
+                self._pending_purge.pop(rec["id"], None)
+            else:
+                self._pending_purge[rec["id"]] = rec[TYPENAME]
 
     def _remove(self, rec: Record) -> None:
         """Hard-remove ``rec`` and follow the references that point at it."""

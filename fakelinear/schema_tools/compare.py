@@ -108,12 +108,18 @@ def _deprecation(thing: object) -> str | None:
 
 
 class _Diff:
-    def __init__(self, ignore: Collection[str]) -> None:
+    def __init__(self, ignore: Collection[str], reasons: bool) -> None:
         unknown = set(ignore) - set(MISMATCH_KINDS)
         if unknown:
             raise ValueError(f"unknown mismatch kinds to ignore: {', '.join(sorted(unknown))}")
         self.ignore = frozenset(ignore)
+        self.reasons = reasons
         self.out: list[Mismatch] = []
+
+    def deprecation(self, path: str, a: str | None, b: str | None) -> None:
+        """Deprecated on one side only; with ``reasons``, also a different reason text."""
+        if (a is None) != (b is None) or (self.reasons and a != b):
+            self.add(path, "deprecation", a, b)
 
     def add(self, path: str, kind: str, left: object, right: object) -> None:
         if kind not in self.ignore:
@@ -137,15 +143,16 @@ class _Diff:
                 self.add(f"{path}{name}", f"{kind}-type", a.type, b.type)
             if default_literal(a) != default_literal(b):
                 self.add(f"{path}{name}", "default", default_literal(a), default_literal(b))
-            if _deprecation(a) != _deprecation(b):
-                self.add(f"{path}{name}", "deprecation", _deprecation(a), _deprecation(b))
+            self.deprecation(f"{path}{name}", _deprecation(a), _deprecation(b))
 
 
 def compare_schemas(
-    left: GraphQLSchema, right: GraphQLSchema, *, ignore: Collection[str] = ()
+    left: GraphQLSchema, right: GraphQLSchema, *, ignore: Collection[str] = (), reasons: bool = False
 ) -> list[Mismatch]:
-    """Every semantic difference between two schemas, sorted by path."""
-    d = _Diff(ignore)
+    """Every semantic difference between two schemas, sorted by path. Deprecation reasons are
+    prose and written neutrally (:func:`~fakelinear.schema_tools.sdl.print_canonical`), so
+    only *whether* something is deprecated is compared, unless ``reasons``."""
+    d = _Diff(ignore, reasons)
     for op in ("query", "mutation", "subscription"):
         a = getattr(left, f"{op}_type")
         b = getattr(right, f"{op}_type")
@@ -177,8 +184,7 @@ def compare_schemas(
                 path = f"{name}.{fname}"
                 if str(fa.type) != str(fb.type):
                     d.add(path, "field-type", fa.type, fb.type)
-                if fa.deprecation_reason != fb.deprecation_reason:
-                    d.add(path, "deprecation", fa.deprecation_reason, fb.deprecation_reason)
+                d.deprecation(path, fa.deprecation_reason, fb.deprecation_reason)
                 d.values(f"{path}(", "argument", _closed(fa.args), _closed(fb.args))
         elif isinstance(a, GraphQLInputObjectType):
             assert isinstance(b, GraphQLInputObjectType)
@@ -186,9 +192,8 @@ def compare_schemas(
         elif isinstance(a, GraphQLEnumType):
             assert isinstance(b, GraphQLEnumType)
             for vname in d.keyed(f"{name}.", "enum-value", a.values, b.values, lambda _v: "value"):
-                ra, rb = a.values[vname].deprecation_reason, b.values[vname].deprecation_reason
-                if ra != rb:
-                    d.add(f"{name}.{vname}", "deprecation", ra, rb)
+                d.deprecation(f"{name}.{vname}", a.values[vname].deprecation_reason,
+                              b.values[vname].deprecation_reason)
         elif isinstance(a, GraphQLUnionType):
             assert isinstance(b, GraphQLUnionType)
             ma = {m.name: m for m in a.types}
@@ -219,6 +224,8 @@ def _directive_shape(directive: object) -> str:
     return f"({arg_text}){repeatable} on {' | '.join(locations)}"
 
 
-def compare_sdl(left: str, right: str, *, ignore: Collection[str] = ()) -> list[Mismatch]:
+def compare_sdl(
+    left: str, right: str, *, ignore: Collection[str] = (), reasons: bool = False
+) -> list[Mismatch]:
     """:func:`compare_schemas` of two SDL texts."""
-    return compare_schemas(build_schema(left), build_schema(right), ignore=ignore)
+    return compare_schemas(build_schema(left), build_schema(right), ignore=ignore, reasons=reasons)

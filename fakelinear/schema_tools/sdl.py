@@ -8,8 +8,11 @@ name and no description is printed. Two schemas that are the same print the same
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from graphql import (
+    DEFAULT_DEPRECATION_REASON,
+    GraphQLEnumType,
     GraphQLSchema,
     build_client_schema,
     build_schema,
@@ -75,11 +78,30 @@ def spec_to_schema(spec: SchemaSpec) -> GraphQLSchema:
 
 
 def print_canonical(schema: GraphQLSchema) -> str:
-    """The canonical SDL of a schema: sorted, descriptions dropped, ending with a newline."""
+    """The canonical SDL of a schema: sorted, descriptions dropped, deprecation reasons
+    replaced by graphql's default (they are Linear's prose, like descriptions: what stays
+    is *that* a field is deprecated), ending with a newline."""
     if _has_descriptions(schema):
         schema = _without_descriptions(schema)
-    text = print_schema(lexicographic_sort_schema(schema))
+    sorted_schema = lexicographic_sort_schema(schema)
+    _neutral_deprecations(sorted_schema)
+    text = print_schema(sorted_schema)
     return text.rstrip("\n") + "\n"
+
+
+def _neutral_deprecations(schema: GraphQLSchema) -> None:
+    """Every deprecation reason becomes ``No longer supported`` (printed as a bare
+    ``@deprecated``). Mutates ``schema``: call it on a copy."""
+    for name, t in schema.type_map.items():
+        if name.startswith("__"):
+            continue
+        things: list[Any] = list(t.values.values()) if isinstance(t, GraphQLEnumType) else []
+        for field in getattr(t, "fields", {}).values():
+            things.append(field)
+            things.extend(getattr(field, "args", {}).values())
+        for thing in things:
+            if getattr(thing, "deprecation_reason", None) is not None:
+                thing.deprecation_reason = DEFAULT_DEPRECATION_REASON
 
 
 def _has_descriptions(schema: GraphQLSchema) -> bool:

@@ -86,13 +86,20 @@ def test_equal_schemas_have_no_mismatch_whatever_the_order() -> None:
 def test_each_mismatch_kind_is_reported_by_path(edit: tuple[str, str], expected: tuple) -> None:
     mutated = _mutate(*edit)
     assert validate_schema(build_schema(mutated)) == []  # the mutation is a valid schema
-    mismatches = compare_sdl(BASE, mutated)
+    reasons = expected[1] == "deprecation" and None not in (expected[2], expected[3])
+    mismatches = compare_sdl(BASE, mutated, reasons=reasons)
     assert [(m.path, m.kind, m.left, m.right) for m in mismatches] == [expected]
     # And the other way round, left and right swap.
-    back = compare_sdl(mutated, BASE)
+    back = compare_sdl(mutated, BASE, reasons=reasons)
     assert [(m.path, m.kind, m.left, m.right) for m in back] == [
         (expected[0], expected[1], expected[3], expected[2])
     ]
+
+
+def test_a_different_deprecation_reason_is_reported_only_when_asked() -> None:
+    mutated = _mutate('done @deprecated(reason: "Gone.")', 'done @deprecated(reason: "Went.")')
+    assert compare_sdl(BASE, mutated) == []  # prose: the shipped SDL writes it neutrally
+    assert [m.kind for m in compare_sdl(BASE, mutated, reasons=True)] == ["deprecation"]
 
 
 def test_every_mismatch_kind_is_exercised() -> None:

@@ -40,7 +40,8 @@ def test_canonical_text_is_sorted_and_has_no_descriptions() -> None:
     assert text.index("enum Kind") < text.index("type Query")
     assert text.index("alpha") < text.index("zed")
     assert text.index("  a\n") < text.index("  b\n")
-    assert 'zed(first: Int = 5): String @deprecated(reason: "Say \\"no\\".")' in text
+    # Deprecated, without the reason's prose.
+    assert "zed(first: Int = 5): String @deprecated\n" in text and "Say" not in text
     assert compare_schemas(build_schema(text), build_schema(DESCRIBED)) == []
     assert print_canonical(build_schema(text)) == text  # a fixed point
 

@@ -302,3 +302,16 @@ def test_a_crashing_receiver_is_a_failed_attempt(kind: str) -> None:
         d.create_issue("crash")
         [delivery] = d.fake.webhooks.deliveries()
         assert delivery.attempts[0].error == "receiver_error: RuntimeError" and delivery.status == "pending"
+
+
+def test_a_batch_update_delivers_one_event_per_record() -> None:
+    with driver("in_process", seed=10) as d:
+        d.subscribe()
+        ids = [d.create_issue(f"batch {n}")["id"] for n in range(2)]
+        d.advance(1)
+        d.gql("mutation($ids: [UUID!]!) { issueBatchUpdate(ids: $ids, input: {priority: 2}) { success } }",
+              {"ids": ids})
+        updates = d.receiver.events("Issue", "update")
+        assert sorted(u.payload["data"]["id"] for u in updates) == sorted(ids)
+        assert all(u.payload["updatedFrom"]["priority"] == 0 for u in updates)
+        assert len({u.delivery_id for u in updates}) == 2
