@@ -18,6 +18,7 @@ Routes (JSON in, JSON out):
 * ``POST /_fake/scope`` ``{"name": "tests/test_x.py::test_y"}``: begin one test's scope
   (see ``FakeLinear.begin_scope``); answers ``{"journal_mark": n}``.
 * ``POST /_fake/clock/advance`` ``{"seconds": n}``; ``GET /_fake/clock``.
+* ``/_fake/webhooks/...``: deliveries, redelivery, flush (see :mod:`fakelinear.webhooks.control`).
 
 When the fake has a ``control_key``, every request must carry it in ``X-Fake-Control-Key``
 (compared in constant time); without it the answer is 401 and nothing happens.
@@ -130,6 +131,10 @@ def handle(fake: FakeLinear, request: Request) -> Response:
 def _route(
     fake: FakeLinear, method: str, path: str, request: Request, query: dict[str, str]
 ) -> Response:
+    if path.startswith("/_fake/webhooks"):
+        from fakelinear.webhooks.control import route as webhooks_route
+
+        return webhooks_route(fake, method, path, request, query)
     if path == "/_fake/reset":
         _only(method, "POST")
         fake.reset()

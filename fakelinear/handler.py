@@ -354,6 +354,7 @@ class FakeLinear:
         (time never runs backwards), so objects holding ``fake.clock`` stay valid."""
         with self.lock:
             self._fresh()
+            self.webhooks.reset()
             self._persist_if_durable()
 
     def snapshot(self) -> dict[str, Any]:
@@ -387,14 +388,21 @@ class FakeLinear:
             return self.journal.last_seq
 
     def advance(self, seconds: float) -> float:
-        """Move the fake's clock forward; returns the new time."""
-        with self.lock:
-            advance = getattr(self.clock, "advance", None)
-            if advance is None:
-                raise TypeError("this clock cannot be advanced")
-            now = float(advance(seconds))
-            self._persist_if_durable()
-            return now
+        """Move the fake's clock forward; returns the new time. Webhook attempts that fall
+        due on the way are sent at their own times (see :mod:`fakelinear.webhooks`)."""
+        return self.webhooks.advance(seconds)
+
+    @property
+    def webhooks(self) -> Any:
+        """Webhook deliveries: a :class:`fakelinear.webhooks.WebhookDispatcher`."""
+        dispatcher = self.__dict__.get("_webhooks")
+        if dispatcher is None:
+            from fakelinear.webhooks import WebhookDispatcher
+
+            with self.lock:
+                dispatcher = self.__dict__.get("_webhooks") or WebhookDispatcher(self)
+                self._webhooks = dispatcher
+        return dispatcher
 
     # ------------------------------------------------------------------ durability
 
@@ -466,9 +474,13 @@ class FakeLinear:
                 from fakelinear import control
 
                 with self.lock:
-                    return control.handle(self, request)
+                    response = control.handle(self, request)
+                self.webhooks.pump()  # outside the lock: receivers may call back
+                return response
             if path.rstrip("/") == GRAPHQL_PATH:
-                return self._handle_graphql(request)
+                response = self._handle_graphql(request)
+                self.webhooks.pump(collect=False)  # the request's workspace is collected
+                return response
             return _error_response(
                 404,
                 api_errors.linear_error(
@@ -632,8 +644,8 @@ class FakeLinear:
             return outcome
 
         response = self._engine.process(ctx, execute)
-        # Committed changes are news for observers (webhooks); nobody listens yet.
-        workspace.drain_changes()
         if committed:
             self._persist_if_durable()
+        # What stayed committed (and durable) becomes webhook deliveries; sent by the pump.
+        self.webhooks.collect(workspace.id)
         return response
