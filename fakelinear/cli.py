@@ -57,6 +57,7 @@ def _plan_sections() -> list[tuple[str, bool, list[str]]]:
         (fp.TransportRule, True),
         (fp.LagPlan, False),
         (fp.RateLimitPlan, False),
+        (fp.WebhookPlan, False),
     ):
         names = [f.name for f in dataclasses.fields(cls)]
         out.append((cls.section, is_rule, names))

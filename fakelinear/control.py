@@ -22,6 +22,8 @@ its handler, the JSON body fields it accepts and whether it needs the control ke
 * ``POST /_fake/scope`` ``{"name": "tests/test_x.py::test_y"}``: begin one test's scope
   (see ``FakeLinear.begin_scope``); answers ``{"journal_mark": n}``.
 * ``POST /_fake/clock/advance`` ``{"seconds": n}``; ``GET /_fake/clock``.
+* ``/_fake/webhooks/...``: deliveries, redelivery, status (see :mod:`fakelinear.webhooks.control`,
+  which routes below that prefix itself).
 
 Bodies are validated before anything happens: a JSON object (``NaN``/``Infinity`` are not
 JSON), only the route's fields, numbers finite and within bounds; otherwise HTTP 400 with
@@ -58,6 +60,8 @@ __all__ = [
 ]
 
 CONTROL_KEY_HEADER = "x-fake-control-key"
+#: Routes under this prefix belong to :mod:`fakelinear.webhooks.control`.
+WEBHOOKS_PREFIX = "/_fake/webhooks"
 _MAX_CONTROL_BODY = 256 * 1024
 #: One clock step may skip at most a century (virtual time never needs more; the clock
 #: itself also refuses to pass the year 9999).
@@ -180,6 +184,12 @@ def _number(body: dict[str, Any], name: str, low: float, high: float) -> float:
     if not math.isfinite(value) or not low <= value <= high:
         raise ControlError(400, f"{name} must be a finite number from {low:g} to {high:g}")
     return float(value)
+
+
+def _only(method: str, *allowed: str) -> None:
+    """405 unless ``method`` is one of ``allowed`` (for routers of their own prefix)."""
+    if method not in allowed:
+        raise ControlError(405, f"method {method[:16]} not allowed here (use {', '.join(allowed)})")
 
 
 def _authorized(target: ControlTarget, request: Request) -> bool:
@@ -375,6 +385,11 @@ def handle(target: ControlTarget, request: Request) -> Response:
     if not (route is not None and route.public) and not _authorized(target, request):
         return _json(401, {"error": "control key required (X-Fake-Control-Key)"})
     try:
+        if methods is None and (path == WEBHOOKS_PREFIX or path.startswith(WEBHOOKS_PREFIX + "/")):
+            from fakelinear.webhooks.control import route as webhooks_route
+
+            query = dict(parse_qsl(request.query_string, keep_blank_values=True))
+            return webhooks_route(target, method, path, request, query)  # type: ignore[arg-type]
         if methods is None:
             raise ControlError(404, f"no control route {path[:200]}")
         if route is None:

@@ -64,6 +64,9 @@ class EndpointHost(Protocol):
     @property
     def clock(self) -> Any: ...  # noqa: D102
 
+    @property
+    def webhooks(self) -> Any: ...  # noqa: D102
+
     def workspace_id_for_key(self, key: str | None) -> str | None:
         """The workspace a key selects, None for an unknown key."""
 
@@ -257,8 +260,8 @@ def handle_graphql(host: EndpointHost, request: Request) -> Response:
         ctx.workspace_id = workspace_id
         ctx.seq = host.next_seq()
         response = host.engine.process(ctx, _executor(host, workspace_id, prepared, variables, refused))
-        # Committed changes are news for observers (webhooks); nobody listens yet.
-        host.model.workspace(workspace_id).drain_changes()
+        # What stayed committed (and durable) becomes webhook deliveries; sent by the pump.
+        host.webhooks.collect(workspace_id)
         return response
 
 

@@ -145,3 +145,7 @@ class LocalFake(FakeHandle):
 
     def begin_scope(self, name: str | None) -> None:
         self._view.since = self._fake.begin_scope(name)
+
+    def advance(self, seconds: float) -> float:
+        # The fake's own advance: webhook retries due on the way are sent at their times.
+        return float(self._fake.advance(seconds))

@@ -325,6 +325,10 @@ class FakeLinear:
         """The model: every workspace (replaced by ``reset``)."""
         return self._core.model
 
+    @model.setter
+    def model(self, model: Any) -> None:  # tests swap in a restored model
+        self._core.model = model
+
     @property
     def journal(self) -> Any:
         """The request journal (one for the fake's life; ``reset`` empties it)."""
@@ -439,6 +443,7 @@ class FakeLinear:
                 except OSError as exc:  # nothing changed yet: the old state stays in force
                     raise PersistError(_persist_message(exc)) from exc
             self._activate(core)
+            self.webhooks.reset()
 
     def snapshot(self) -> dict[str, Any]:
         """The model's full JSON-able state."""
@@ -471,20 +476,33 @@ class FakeLinear:
             return self._journal.last_seq
 
     def advance(self, seconds: float) -> float:
-        """Move the fake's clock forward; returns the new time. ``ValueError`` for a step
-        that is negative, not finite or past the year 9999; with a state file the new time is
-        saved first (:class:`~fakelinear.control.PersistError`: the clock did not move)."""
+        """Move the fake's clock forward; returns the new time. Webhook attempts that fall
+        due on the way are sent at their own times (see :mod:`fakelinear.webhooks`).
+        ``ValueError`` for a step that is negative, not finite or past the year 9999; with a
+        state file the new time is saved first (:class:`~fakelinear.control.PersistError`:
+        the clock did not move)."""
         with self.lock:
-            advance = getattr(self.clock, "advance", None)
-            if advance is None:
+            if getattr(self.clock, "advance", None) is None:
                 raise TypeError("this clock cannot be advanced")
+            target = checked_step(self.clock.now(), seconds)
             if self._state is not None:
-                target = checked_step(self.clock.now(), seconds)
                 try:
                     self._durable = self._write_state(clock=target)
                 except OSError as exc:
                     raise PersistError(_persist_message(exc)) from exc
-            return float(advance(seconds))
+        return float(self.webhooks.advance(seconds))
+
+    @property
+    def webhooks(self) -> Any:
+        """Webhook deliveries: a :class:`fakelinear.webhooks.WebhookDispatcher`."""
+        dispatcher = self.__dict__.get("_webhooks")
+        if dispatcher is None:
+            from fakelinear.webhooks import WebhookDispatcher
+
+            with self.lock:
+                dispatcher = self.__dict__.get("_webhooks") or WebhookDispatcher(self)
+                self._webhooks = dispatcher
+        return dispatcher
 
     def health(self) -> dict[str, Any]:
         """What ``GET /_fake/health`` answers: version, schema version, uptime, workspaces."""
@@ -653,9 +671,13 @@ class FakeLinear:
             path = request.path.split("?", 1)[0]
             if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
                 with self.lock:
-                    return control.handle(self, request)
+                    response = control.handle(self, request)
+                self.webhooks.pump()  # outside the lock: receivers may call back
+                return response
             if path.rstrip("/") == GRAPHQL_PATH:
-                return handle_graphql(self, request)
+                response = handle_graphql(self, request)
+                self.webhooks.pump(collect=False)  # the request's workspace is collected
+                return response
             return json_response(
                 404,
                 {

@@ -26,4 +26,5 @@ exec "$venv/bin/python" -m pytest -q -n 2 -p no:cacheprovider \
   tests/fakelinear/test_api_connections.py tests/fakelinear/test_api_errors.py \
   tests/fakelinear/test_generic_kinds.py tests/fakelinear/test_custom_schema.py \
   tests/fakelinear/test_transports.py tests/sdk tests/promoter/test_linear_client.py \
-  tests/promoter/test_linear_client_fake.py tests/promoter/test_promoter_fake.py "$@"
+  tests/promoter/test_linear_client_fake.py tests/promoter/test_promoter_fake.py \
+  tests/schema_tools/test_compare.py tests/schema_tools/test_sdl.py "$@"

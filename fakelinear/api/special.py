@@ -19,6 +19,7 @@ from fakelinear.api.filters import parse_instant
 from fakelinear.api.inputs import normalize
 from fakelinear.api.operations import RootOperation
 from fakelinear.api.roots import payload
+from fakelinear.model.rules.webhook import new_secret
 from fakelinear.model.text import slugify
 from fakelinear.model.workspace import Workspace
 
@@ -211,6 +212,14 @@ def _batch_update(kind: str, op: RootOperation, input_type: Any) -> Resolver:
     return resolve
 
 
+def _webhook_rotate_secret(_root: Any, info: GraphQLResolveInfo, id: str, **_: Any) -> Any:  # noqa: A002
+    """A new signing secret for the webhook (the old one stops signing at once)."""
+    ws = _ws(info)
+    rec = ws.get("Webhook", id)  # NotFound before a secret is drawn
+    rec = ws.update("Webhook", rec["id"], {"secret": new_secret(ws)})
+    return {"success": True, "lastSyncId": float(ws.last_sync_id), "secret": rec["secret"]}
+
+
 _BATCH_UPDATE = re.compile(r"^(?P<base>\w+?)BatchUpdate$")
 _ADD_REMOVE = re.compile(r"^(?P<base>\w+?)(?P<verb>Add|Remove)Label$")
 _SUBSCRIBE = re.compile(r"^(?P<base>\w+?)(?P<verb>Subscribe|Unsubscribe)$")
@@ -271,6 +280,8 @@ def root_overrides(schema: GraphQLSchema, binder: Binder,
             mutation[name] = _batch_update(by_lower[match.group("base")], op, unwrap(args["input"].type)[0])
         if name.startswith("attachmentLink") and op.kind == "Attachment":
             mutation[name] = _attachment_link(op, name[len("attachmentLink"):])
+    if "webhookRotateSecret" in operations and "Webhook" in binder.catalog.kinds:
+        mutation["webhookRotateSecret"] = _webhook_rotate_secret
     if "issueReminder" in operations:
         mutation["issueReminder"] = _set_fields("Issue", operations["issueReminder"],
                                                 lambda ws, a: {"reminderAt": parse_instant(a["reminderAt"], ws.now())})

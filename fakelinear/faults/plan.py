@@ -249,12 +249,83 @@ class RateLimitPlan(_Section):
             raise FaultPlanError(f"rate_limit.http_status must be 400 or 429, got {self.http_status!r}")
 
 
+@dataclass
+class WebhookPlan(_Section):
+    """F8: how the fake delivers webhooks, and how deliveries go wrong.
+
+    Probabilities are per delivery (``duplicate``, ``delay``, ``reorder``) or per attempt
+    (``lost_ack``, ``stale_timestamp``, ``bad_signature``); at most one fault per attempt.
+
+    - ``duplicate``: the delivery is sent once more, ``duplicate_after`` seconds after it
+      was accepted, with the same ``Linear-Delivery`` id.
+    - ``delay``: the first attempt waits ``delay_min``..``delay_max`` seconds.
+    - ``reorder``: the delivery is held until the next event of the same entity (for the
+      same webhook) has been sent, or ``reorder_window`` seconds.
+    - ``lost_ack``: the receiver answered 2xx but the fake counts it as a timeout and
+      retries on the schedule (same delivery id).
+    - ``stale_timestamp``: ``webhookTimestamp`` is ``stale_seconds`` in the past.
+    - ``bad_signature``: opt-in (no profile sets it): ``Linear-Signature`` is not the
+      HMAC of the body with the webhook's secret.
+    - ``retry_delays``: Linear's schedule after a failed attempt (non-2xx or timeout);
+      ``timeout``: seconds a receiver has to answer.
+    - ``disable_after``: a webhook is disabled after this many consecutive deliveries that
+      failed every attempt (0: never).
+    """
+
+    section: ClassVar[str] = "webhooks"
+    duplicate: float = 0.0
+    duplicate_after: float = 0.0
+    delay: float = 0.0
+    delay_min: float = 1.0
+    delay_max: float = 30.0
+    reorder: float = 0.0
+    reorder_window: float = 30.0
+    lost_ack: float = 0.0
+    stale_timestamp: float = 0.0
+    stale_seconds: float = 120.0
+    bad_signature: float = 0.0
+    retry_delays: tuple[float, ...] = (60.0, 3600.0, 21600.0)
+    timeout: float = 5.0
+    disable_after: int = 1
+
+    _PROBABILITIES: ClassVar[tuple[str, ...]] = (
+        "duplicate", "delay", "reorder", "lost_ack", "stale_timestamp", "bad_signature",
+    )
+
+    def validate(self) -> None:
+        """Check and normalize the fields in place; :class:`FaultPlanError` on a bad value."""
+        for name in self._PROBABILITIES:
+            setattr(self, name, _prob(getattr(self, name), f"webhooks.{name}"))
+        for name in ("duplicate_after", "delay_min", "delay_max", "reorder_window", "stale_seconds"):
+            setattr(self, name, _non_negative(getattr(self, name), f"webhooks.{name}"))
+        if self.delay_max < self.delay_min:
+            raise FaultPlanError("webhooks.delay_max must not be less than webhooks.delay_min")
+        delays = self.retry_delays
+        if not isinstance(delays, list | tuple):
+            raise FaultPlanError(f"webhooks.retry_delays must be a list of seconds, got {delays!r}")
+        self.retry_delays = tuple(_non_negative(d, "webhooks.retry_delays[]") for d in delays)
+        timeout = self.timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise FaultPlanError(f"webhooks.timeout must be a positive number, got {timeout!r}")
+        self.timeout = float(timeout)
+        n = self.disable_after
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise FaultPlanError(f"webhooks.disable_after must be a non-negative integer, got {n!r}")
+
+    @property
+    def active(self) -> bool:
+        """True when some delivery fault can fire."""
+        return any(getattr(self, name) > 0 for name in self._PROBABILITIES)
+
+
 _RULE_SECTIONS: dict[str, type[_Section]] = {
     "phantom_conflict": PhantomConflictRule,
     "gateway": GatewayRule,
     "transport": TransportRule,
 }
-_SETTING_SECTIONS: dict[str, type[_Section]] = {"lag": LagPlan, "rate_limit": RateLimitPlan}
+_SETTING_SECTIONS: dict[str, type[_Section]] = {
+    "lag": LagPlan, "rate_limit": RateLimitPlan, "webhooks": WebhookPlan,
+}
 _TOP_LEVEL = {"name", "plan_limits", *_RULE_SECTIONS, *_SETTING_SECTIONS}
 
 
@@ -310,6 +381,7 @@ class FaultPlan:
     transport: list[TransportRule] = field(default_factory=list)
     lag: LagPlan = field(default_factory=LagPlan)
     rate_limit: RateLimitPlan = field(default_factory=RateLimitPlan)
+    webhooks: WebhookPlan = field(default_factory=WebhookPlan)
     plan_limits: bool | None = None
 
     # -- conversions -----------------------------------------------------------------
@@ -402,6 +474,7 @@ class FaultPlan:
             or any(r.probability > 0 for r in self.transport)
             or self.lag.active
             or self.rate_limit.enforce
+            or self.webhooks.active
         )
 
 

@@ -4,10 +4,12 @@ through :class:`fakelinear.rng.Rng`)."""
 from __future__ import annotations
 
 import random
-
-from faker import Faker
+from typing import TYPE_CHECKING
 
 from fakelinear.model.workspace import Workspace
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 _LABELS = (("Bug", "#eb5757"), ("Feature", "#bb87fc"), ("Improvement", "#4ea7fc"))
 _VERBS = ("Fix", "Add", "Refactor", "Investigate", "Document", "Speed up", "Remove", "Support")
@@ -26,19 +28,31 @@ PROJECT_STATUSES = (
 )
 
 
+#: Member names (every workspace has users; faker is only loaded for ``seed_content``).
+_FIRST = ("Ada", "Grace", "Alan", "Barbara", "Edsger", "Frances", "Donald", "Radia", "Ken",
+          "Margaret", "Dennis", "Hedy", "Linus", "Katherine", "Tim", "Annie", "Niklaus", "Joan")
+_LAST = ("Lovelace", "Hopper", "Turing", "Liskov", "Dijkstra", "Allen", "Knuth", "Perlman",
+         "Thompson", "Hamilton", "Ritchie", "Lamarr", "Torvalds", "Johnson", "Berners", "Easley")
+
+
 def faker_for(rnd: random.Random) -> Faker:
-    """A Faker whose output is fixed by ``rnd``."""
+    """A Faker whose output is fixed by ``rnd`` (imported on first use: it is slow to load)."""
+    from faker import Faker
+
     fake = Faker()
     fake.seed_instance(rnd.getrandbits(64))
     return fake
 
 
 def add_users(ws: Workspace, rnd: random.Random, count: int = 3) -> None:
-    """The viewer plus ``count - 1`` teammates."""
-    fake = faker_for(rnd)
+    """The viewer plus ``count - 1`` teammates, named from ``rnd``."""
     domain = f"{ws.url_key}.example.com"
+    taken: set[str] = set()
     for n in range(count):
-        first, last = fake.first_name(), fake.last_name()
+        first, last = rnd.choice(_FIRST), rnd.choice(_LAST)
+        while f"{first} {last}" in taken:
+            first, last = rnd.choice(_FIRST), rnd.choice(_LAST)
+        taken.add(f"{first} {last}")
         ws.add_user(f"{first} {last}", f"{first.lower()}.{last.lower()}@{domain}", admin=n == 0)
 
 

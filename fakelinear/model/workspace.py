@@ -23,6 +23,7 @@ change, never by scanning.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +103,7 @@ class Workspace:
         self._registry = registry
         self._aliases: dict[str, dict[str, str]] = {}  # kind -> alternative key -> id
         self._pending_purge: dict[str, str] = {}  # id -> kind
+        self._purge_queue: list[tuple[float, str]] = []  # (deleted at, id), a heap
         self._limited: dict[str, set[str]] = {}  # limit name -> ids counting against it
         registry.owner[id] = id
         self.organization = Record(
@@ -245,22 +247,24 @@ class Workspace:
             ids.discard(rec["id"])
 
     def purge_expired(self, now: float | None = None) -> int:
-        """Remove records deleted more than 30 days ago; returns how many were purged."""
-        if not self._pending_purge:
-            return 0
+        """Remove records deleted more than 30 days ago; returns how many were purged.
+        Runs lazily on writes; costs nothing until the oldest deletion is due."""
         now = self.now() if now is None else now
+        queue = self._purge_queue
         purged = 0
-        for entity_id, kind in list(self._pending_purge.items()):
-            rec = self.store.get(kind, entity_id)
-            if rec is None:
-                self._pending_purge.pop(entity_id, None)
-                continue
-            deleted_at = rec.get(DELETED_AT)
-            if deleted_at is None or now - deleted_at < PURGE_AFTER:
-                continue
+        while queue and now - queue[0][0] >= PURGE_AFTER:
+            deleted_at, entity_id = heapq.heappop(queue)
+            kind = self._pending_purge.get(entity_id)
+            rec = self.store.get(kind, entity_id) if kind is not None else None
+            if rec is None or rec.get(DELETED_AT) != deleted_at:
+                continue  # restored, purged already, or deleted again later
             purged += 1
             self._remove(rec)
         return purged
+
+    def _schedule_purge(self, rec: Record) -> None:
+        self._pending_purge[rec["id"]] = rec[TYPENAME]
+        heapq.heappush(self._purge_queue, (rec[DELETED_AT], rec["id"]))
 
     # ------------------------------------------------------------------ writes: helpers
     def _check_new_id(self, kind: str, requested: Any, reserved: Iterable[str] = ()) -> str | None:
@@ -517,7 +521,7 @@ class Workspace:
             if changes[DELETED_AT] is None:
                 self._pending_purge.pop(rec["id"], None)
             else:
-                self._pending_purge[rec["id"]] = rec[TYPENAME]
+                self._schedule_purge(rec)
 
     def _remove(self, rec: Record) -> None:
         """Hard-remove ``rec`` and follow the references that point at it."""
@@ -596,5 +600,8 @@ class Workspace:
         ws.last_sync_id = data["last_sync_id"]
         ws.viewer_id = data["viewer_id"]
         ws._aliases = {kind: dict(keys) for kind, keys in data.get("aliases", {}).items()}
-        ws._pending_purge = dict(data["pending_purge"])
+        for entity_id in data["pending_purge"]:
+            rec = ws.store.find(entity_id)
+            if rec is not None and rec.get(DELETED_AT) is not None:
+                ws._schedule_purge(rec)
         return ws

@@ -97,6 +97,15 @@ def default_literal(value: GraphQLArgument | GraphQLInputField) -> str | None:
     node = value.ast_node
     if node is not None and getattr(node, "default_value", None) is not None:
         return print_ast(node.default_value)
+    # graphql-core 3.3 keeps defaults in ``.default`` (a literal or an external value);
+    # 3.2 in ``.default_value``.
+    default = getattr(value, "default", None)
+    if default is not None:
+        if getattr(default, "literal", None) is not None:
+            return print_ast(default.literal)
+        if getattr(default, "value", Undefined) is not Undefined:
+            ast = ast_from_value(default.value, value.type)
+            return print_ast(ast) if ast is not None else repr(default.value)
     if value.default_value is Undefined:
         return None
     ast = ast_from_value(value.default_value, value.type)

@@ -50,6 +50,7 @@ from . import names
 from .guards import Guards
 from .retry import get_default_clock, set_default_clock, settle
 from .tokens import NoTestTokenError, mask
+from .webhooks import webhook_receiver  # noqa: F401 - registers the fixture
 from .workspace import cleanup_workspace, create_test_team
 
 log = logging.getLogger("fakelinear.testkit.plugin")

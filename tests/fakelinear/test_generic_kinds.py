@@ -33,6 +33,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "Favorite": {"issueId": "@Issue"},
     "Reaction": {"issueId": "@Issue"},
     "Attachment": {"issueId": "@Issue"},
+    "Webhook": {"url": "https://hooks.example/rt", "resourceTypes": ["Issue"], "allPublicTeams": True},
 }
 SKIP_SCALARS = {"JSON", "JSONObject", "UUID", "Duration"}
 

@@ -18,9 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from graphql import (
-    DocumentNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLList,
@@ -28,11 +25,8 @@ from graphql import (
     GraphQLScalarType,
     OperationDefinitionNode,
     parse,
-    print_ast,
     type_from_ast,
-    visit,
 )
-from graphql.language import Visitor
 from graphql.pyutils import Undefined
 
 from fakelinear.api.catalog_builder import lower_first
@@ -40,21 +34,13 @@ from fakelinear.clock import iso
 from fakelinear.handler import FakeLinear
 from fakelinear.http import Request
 from fakelinear.model import ModelError
-from fakelinear.model.records import TYPENAME
+from fakelinear.schema_tools.documents import SdkDocument
 
 #: Optional input fields worth filling so that creates succeed (a title, a name ...).
 TEXT_FIELDS = frozenset({"title", "name", "body", "description"})
+Document = SdkDocument
 #: Error codes a real Linear answer can carry for a well-formed request.
 LINEAR_CODES = frozenset({"INPUT_ERROR", "NOT_SUPPORTED", "USAGE_LIMIT_EXCEEDED", "BAD_USER_INPUT"})
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """One operation as the SDK sends it (fragments included)."""
-
-    name: str
-    operation: str
-    text: str
 
 
 @dataclass(slots=True)
@@ -68,50 +54,9 @@ class Result:
     errors: int = 0
 
 
-class _Spreads(Visitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-
-    def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
-        self.names.add(node.name.value)
-
-
-def _spreads(node: Any) -> set[str]:
-    visitor = _Spreads()
-    visit(node, visitor)
-    return visitor.names
-
-
-def split_documents(document: DocumentNode) -> list[Document]:
-    """Each operation of a combined document, with the fragments it needs."""
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    out = []
-    for op in document.definitions:
-        if not isinstance(op, OperationDefinitionNode) or op.name is None:
-            continue
-        needed: list[str] = []
-        todo = sorted(_spreads(op))
-        while todo:
-            name = todo.pop()
-            if name in needed or name not in fragments:
-                continue
-            needed.append(name)
-            todo.extend(sorted(_spreads(fragments[name])))
-        parts = [print_ast(op)] + [print_ast(fragments[n]) for n in sorted(needed)]
-        out.append(Document(op.name.value, op.operation.value, "\n".join(parts)))
-    return out
-
-
-def load_documents_graphql(path: str | Path) -> list[Document]:
-    """Operations of a combined ``.graphql`` file (like the SDK's generated documents)."""
-    return split_documents(parse(Path(path).read_text("utf-8")))
-
-
 def load_documents_json(path: str | Path) -> list[Document]:
     """Operations extracted from an SDK bundle (``tests/data/sdk/<version>/documents.json``)."""
-    rows = json.loads(Path(path).read_text("utf-8"))
-    return [Document(r["name"], r.get("operation") or r.get("operation_type", "query"), r["text"]) for r in rows]
+    return [SdkDocument.from_json(row) for row in json.loads(Path(path).read_text("utf-8"))]
 
 
 class Workbench:
@@ -324,13 +269,7 @@ def run_all(documents: Iterable[Document], seed: int = 5) -> list[Result]:
     return [bench.check(doc) for doc in _order(documents)]
 
 
-def record_kinds(bench: Workbench) -> set[str]:
-    """Kinds the workbench holds at least one record of."""
-    return {rec[TYPENAME] for table in bench.ws.store.tables.values() for rec in table.records.values()}
-
-
 REPO = Path(__file__).resolve().parents[2]
-SHARED_DOCUMENTS = REPO.parent / "shared" / "linear" / "documents.graphql"
 
 
 def served_sdk_version() -> str | None:
@@ -341,13 +280,6 @@ def served_sdk_version() -> str | None:
 
 
 def documents_for_served_schema() -> list[Document]:
-    """The documents the SDK version behind the served schema sends: extracted into
-    ``tests/data/sdk/<version>/documents.json``, or (for 88.3.0) the official generated
-    documents in ``../shared``."""
-    version = served_sdk_version()
-    extracted = REPO / "tests" / "data" / "sdk" / str(version) / "documents.json"
-    if extracted.exists():
-        return load_documents_json(extracted)
-    if version == "88.3.0" and SHARED_DOCUMENTS.exists():
-        return load_documents_graphql(SHARED_DOCUMENTS)
-    raise FileNotFoundError(f"no SDK documents for @linear/sdk {version} ({extracted})")
+    """The documents the SDK version behind the served schema sends (extracted from its
+    bundle into ``tests/data/sdk/<version>/documents.json`` by ``fakelinear schema generate``)."""
+    return load_documents_json(REPO / "tests" / "data" / "sdk" / str(served_sdk_version()) / "documents.json")

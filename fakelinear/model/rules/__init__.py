@@ -13,6 +13,7 @@ from fakelinear.model.rules.issue import IssueRules
 from fakelinear.model.rules.issue_label import IssueLabelRules
 from fakelinear.model.rules.issue_relation import IssueRelationRules
 from fakelinear.model.rules.team import TeamRules
+from fakelinear.model.rules.webhook import WebhookRules
 
 _GENERIC = KindRules()
 RULES: dict[str, KindRules] = {
@@ -23,6 +24,7 @@ RULES: dict[str, KindRules] = {
     "IssueLabel": IssueLabelRules(),
     "Comment": CommentRules(),
     "IssueRelation": IssueRelationRules(),
+    "Webhook": WebhookRules(),
 }
 
 
