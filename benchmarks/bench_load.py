@@ -9,6 +9,7 @@ checks the journal and the final state (``/_fake/journal``, ``/_fake/state``).
 
     .venv/bin/python -m benchmarks.bench_load [--clients 8 32] [--profiles calm linear-observed]
         [--requests 60] [--workspaces 4] [--seed 7] [--max-seconds 60]
+        [--baseline-src DIR --rounds 3]   # alternate with the server code in DIR; medians
 
 The server runs as a separate ``fakelinear serve`` process (its own interpreter, so clients
 and server do not share a GIL). Tokens go through a 0600 pool file, never to stdout.
@@ -21,12 +22,13 @@ import contextlib
 import os
 import random
 import ssl
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +111,14 @@ class LoadResult:
     seconds: float
     check: CheckReport
     setup_errors: list[str] = field(default_factory=list)
+    #: CPU seconds the server process spent during the load phase (None if unknown).
+    server_cpu: float | None = None
+
+    @property
+    def requests_per_server_cpu_second(self) -> float:
+        """Completed requests per CPU-second of the server: steadier than wall time on a
+        shared machine (other jobs take wall time, not the server's CPU time)."""
+        return len(self.acks) / self.server_cpu if self.server_cpu else 0.0
 
     @property
     def requests_per_second(self) -> float:
@@ -156,6 +166,14 @@ class ServerProcess:
     tokens: list[str]
     tokens_file: Path
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU seconds of the server process so far (Linux /proc)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """Terminate (bounded), then kill."""
         if self.process.poll() is None:
@@ -183,9 +201,13 @@ def _read_first_line(process: subprocess.Popen[str], timeout: float) -> str:
 
 
 def serve_subprocess(
-    *args: str, tmpdir: str | os.PathLike[str] | None = None, startup_timeout: float = 30.0
+    *args: str,
+    tmpdir: str | os.PathLike[str] | None = None,
+    startup_timeout: float = 30.0,
+    src: str | os.PathLike[str] | None = None,
 ) -> ServerProcess:
-    """Start ``fakelinear serve --host 127.0.0.1 --port 0 ARGS`` and wait for its URL."""
+    """Start ``fakelinear serve --host 127.0.0.1 --port 0 ARGS`` and wait for its URL.
+    ``src`` runs the server from another source tree (a baseline to compare with)."""
     from fakelinear.testkit.tokens import parse_tokens
 
     directory = Path(tmpdir) if tmpdir is not None else Path(tempfile.mkdtemp(prefix="fl-load-"))
@@ -203,8 +225,10 @@ def serve_subprocess(
         str(tokens_file),
         *args,
     ]
+    env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else None
     process = subprocess.Popen(  # noqa: S603 - our interpreter, our CLI
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        cwd=str(src) if src is not None else None,
     )
     base_url = _read_first_line(process, startup_timeout)
     if not base_url.startswith("http://127.0.0.1:"):
@@ -219,10 +243,10 @@ def serve_subprocess(
 
 
 @contextlib.contextmanager
-def running_server(*args: str) -> Iterator[ServerProcess]:
+def running_server(*args: str, src: str | os.PathLike[str] | None = None) -> Iterator[ServerProcess]:
     """``serve_subprocess`` as a context manager (always stopped)."""
     with tempfile.TemporaryDirectory(prefix="fl-load-") as tmp:
-        server = serve_subprocess(*args, tmpdir=tmp)
+        server = serve_subprocess(*args, tmpdir=tmp, src=src)
         try:
             yield server
         finally:
@@ -430,6 +454,7 @@ def run_against(
     *,
     transport_faults_planned: bool = False,
     control_key: str | None = None,
+    server_cpu: Callable[[], float | None] | None = None,
 ) -> LoadResult:
     """Drive the load against a running fake at ``base_url`` and check the result."""
     deadline = time.monotonic() + config.max_seconds
@@ -451,11 +476,13 @@ def run_against(
     threads = [threading.Thread(target=c.run, name=f"load-{c.index}", daemon=True) for c in clients]
     for t in threads:
         t.start()
+    cpu_before = server_cpu() if server_cpu is not None else None
     barrier.wait(timeout=30)
     began = time.perf_counter()
     for t in threads:
         t.join(timeout=max(1.0, deadline - time.monotonic() + config.request_timeout))
     seconds = time.perf_counter() - began
+    cpu_after = server_cpu() if server_cpu is not None else None
     acks = [a for c in clients for a in c.acks]
 
     final = _get(base_url, "/_fake/state", control_key)
@@ -470,11 +497,15 @@ def run_against(
     )
     if any(t.is_alive() for t in threads):
         check.add("bounded", "a load client was still running after the deadline")
-    return LoadResult(config, acks, seconds, check)
+    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return LoadResult(config, acks, seconds, check, server_cpu=cpu)
 
 
-def run_load(config: LoadConfig) -> LoadResult:
-    """Start ``fakelinear serve`` with the config's profile and seed, drive it, stop it."""
+def run_load(
+    config: LoadConfig, src: str | os.PathLike[str] | None = None, extra: Sequence[str] = ()
+) -> LoadResult:
+    """Start ``fakelinear serve`` with the config's profile and seed (from the source tree
+    ``src`` when given, with ``extra`` flags), drive it, stop it."""
     with running_server(
         "--workspaces",
         str(config.workspaces),
@@ -482,8 +513,42 @@ def run_load(config: LoadConfig) -> LoadResult:
         config.profile,
         "--seed",
         str(config.seed),
+        *extra,
+        src=src,
     ) as server:
-        return run_against(server.base_url, server.tokens, config)
+        return run_against(server.base_url, server.tokens, config, server_cpu=server.cpu_seconds)
+
+
+def _compare(configs: list[LoadConfig], baseline_src: str, rounds: int) -> int:
+    """Each cell ``rounds`` times, baseline and current alternating; medians and ratios."""
+    failed = 0
+    for config in configs:
+        runs: dict[str, list[LoadResult]] = {"baseline": [], "current": []}
+        for _ in range(rounds):
+            for side, src in (("baseline", baseline_src), ("current", None)):
+                result = run_load(config, src)
+                runs[side].append(result)
+                if not result.check.ok:
+                    failed += 1
+                    print(f"{side}: {result.check.summary()}")
+        med = {
+            side: (
+                statistics.median(r.requests_per_second for r in results),
+                statistics.median(r.requests_per_server_cpu_second for r in results),
+                statistics.median(r.latency_ms(0.50) for r in results),
+                statistics.median(r.latency_ms(0.99) for r in results),
+            )
+            for side, results in runs.items()
+        }
+        (b_rps, b_cpu, b50, b99), (c_rps, c_cpu, c50, c99) = med["baseline"], med["current"]
+        print(
+            f"{config.profile:>15} clients={config.clients:>2} medians of {rounds}: "
+            f"baseline {b_rps:6.1f} req/s ({b_cpu:6.1f}/server CPU-s) p50 {b50:6.1f} p99 {b99:6.1f} ms | "
+            f"current {c_rps:6.1f} req/s ({c_cpu:6.1f}/server CPU-s) p50 {c50:6.1f} p99 {c99:6.1f} ms | "
+            f"throughput {c_rps / b_rps:4.2f}x wall, {c_cpu / b_cpu:4.2f}x per CPU-s, p99 {c99 / b99:4.2f}x",
+            flush=True,
+        )
+    return 1 if failed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -495,11 +560,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workspaces", type=int, default=4)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--max-seconds", type=float, default=60.0)
+    parser.add_argument("--baseline-src", default=None, help="compare with the server code in this source tree")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per side when comparing")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if any(c < 1 or c > 256 for c in args.clients) or args.requests < 1 or args.workspaces < 1:
         parser.error("clients must be 1..256, requests and workspaces >= 1")
     failed = 0
     print(f"loopback load, {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    if args.baseline_src:
+        configs = [
+            LoadConfig(clients=c, requests_per_client=args.requests, workspaces=args.workspaces,
+                       profile=p, seed=args.seed, max_seconds=args.max_seconds)
+            for p in args.profiles for c in args.clients
+        ]
+        return _compare(configs, args.baseline_src, max(1, args.rounds))
     for profile in args.profiles:
         for clients in args.clients:
             config = LoadConfig(

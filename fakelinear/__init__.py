@@ -6,6 +6,7 @@ imported lazily so ``import fakelinear`` stays cheap and free of import cycles.
 
 from __future__ import annotations
 
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -13,7 +14,13 @@ if TYPE_CHECKING:
     from fakelinear.transports.mock import mock_linear
     from fakelinear.transports.server import ServerThread
 
-__all__ = ["FakeLinear", "ServerThread", "mock_linear"]
+__all__ = ["FakeLinear", "ServerThread", "__version__", "mock_linear"]
+
+try:
+    #: The installed distribution's version (``fakelinear --version``, ``/_fake/health``).
+    __version__: str = metadata.version("fakelinear")
+except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+    __version__ = "0+unknown"
 
 
 def __getattr__(name: str) -> Any:

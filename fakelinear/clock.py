@@ -7,6 +7,7 @@ loopback the server uses a :class:`RealClock` unless started with ``--virtual-cl
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import UTC, datetime
@@ -14,6 +15,19 @@ from typing import Protocol, runtime_checkable
 
 # 2026-01-05T09:00:00Z: a fixed, readable start so virtual timestamps are reproducible.
 DEFAULT_EPOCH = 1767603600.0
+#: 9999-12-31T23:59:59Z: the latest time a DateTime can show; clocks never go past it.
+MAX_TIMESTAMP = 253402300799.0
+
+
+def checked_step(now: float, seconds: float) -> float:
+    """``now + seconds`` after refusing NaN, infinities, negative steps and years past 9999."""
+    if not math.isfinite(seconds):
+        raise ValueError("a clock step must be a finite number of seconds")
+    if seconds < 0:
+        raise ValueError("a clock cannot go backwards")
+    if now + seconds > MAX_TIMESTAMP:
+        raise ValueError("a clock cannot go past the year 9999")
+    return now + float(seconds)
 
 
 @runtime_checkable
@@ -44,11 +58,10 @@ class VirtualClock:
             return self._now
 
     def advance(self, seconds: float) -> float:
-        """Move time forward; returns the new time. Negative values are refused."""
-        if seconds < 0:
-            raise ValueError("a clock cannot go backwards")
+        """Move time forward; returns the new time. Negative, non-finite and too large
+        steps are refused (``ValueError``)."""
         with self._lock:
-            self._now += float(seconds)
+            self._now = checked_step(self._now, seconds)
             return self._now
 
     def sleep(self, seconds: float) -> None:
@@ -59,9 +72,7 @@ class VirtualClock:
     def set(self, timestamp: float) -> None:
         """Jump to an absolute time (never backwards)."""
         with self._lock:
-            if timestamp < self._now:
-                raise ValueError("a clock cannot go backwards")
-            self._now = float(timestamp)
+            self._now = checked_step(self._now, timestamp - self._now)
 
 
 class RealClock:
@@ -79,8 +90,7 @@ class RealClock:
 
     def advance(self, seconds: float) -> float:
         """Jump ahead by ``seconds`` (an offset on wall-clock time); returns the new time."""
-        if seconds < 0:
-            raise ValueError("a clock cannot go backwards")
+        checked_step(self.now(), seconds)
         self._offset += float(seconds)
         return self.now()
 

@@ -1,89 +1,83 @@
 """The handler core: one ``Request -> Response`` function shared by every transport.
 
-:class:`FakeLinear` owns the whole fake: the model, the GraphQL API, the fault engine, the
-journal, the clock and the API keys. Transports (respx in-process, starlette on loopback)
-only translate bytes into :class:`fakelinear.http.Request` and back.
+:class:`FakeLinear` wires the fake together: the model, the GraphQL API, the fault engine,
+the journal, the clock, the API keys and (optionally) the state file. Transports (respx
+in-process, starlette on loopback) only translate bytes into :class:`fakelinear.http.Request`
+and back. The jobs live in their own modules:
 
-Request flow for ``POST /graphql`` (Linear's path)::
+* :mod:`fakelinear.endpoint`: ``POST /graphql`` (body checks, prepare, complexity, the
+  fault engine, the execution budget, one journal entry per request);
+* :mod:`fakelinear.control`: the ``/_fake/`` control API (one route table);
+* :mod:`fakelinear.auth`: API keys (derivation, the ``Authorization`` header);
+* :mod:`fakelinear.statefile`: the ``--state`` file (lock, atomic writes, validation).
 
-    size -> auth (key -> workspace) -> content type -> UTF-8 -> JSON object -> api.prepare
-         -> faults.process(ctx, execute)   # execute runs api.execute on the key's workspace
-
-Concurrency design (a property of the model, not luck): every request is handled under
-**one** re-entrant lock, ``FakeLinear.lock``. Parsing, preparing, fault decisions,
-execution, the journal entry and (with ``state_file``) the durable write all happen while
-it is held, so writes are strictly serialized, ``lastSyncId`` grows by one per committed
-mutation with no interleaving, and the journal order is the commit order. The model and the
-fault engine therefore never need their own locking. The control API (``/_fake/``) takes
-the same lock, so a reset or a snapshot never sees half a request. Reads are serialized
-too: the fake is CPU-bound and fast, so one lock costs little and keeps reasoning simple.
+Concurrency design (a property of the code, not luck): everything that reads or changes
+state runs under **one** re-entrant lock, ``FakeLinear.lock``: fault decisions, execution,
+the journal entry and (with ``state_file``) the durable write. Writes are therefore
+strictly serialized, ``lastSyncId`` grows by one per committed mutation with no
+interleaving, and the journal order is the commit order; the model and the fault engine
+need no locking of their own. The control API takes the same lock, so a reset or a snapshot
+never sees half a request. Parsing and validating a document (pure, cached) happen before
+the lock is taken, and execution under the lock is bounded by a
+:class:`~fakelinear.api.budget.RequestBudget`, so one client's heavy request holds the others
+up for at most its budget.
 
 Durability (``state_file``): after every request that committed a mutation, and after every
-control call that changes state, the full state is written atomically (temporary file in
-the same directory, ``fsync``, ``os.replace``, directory ``fsync``) *before* the response
-is returned to the transport. An acknowledged write therefore survives ``kill -9``.
+control call that changes state, the full state is written atomically *before* the response
+is returned to the transport, so an acknowledged write survives ``kill -9``. When that write
+fails (disk full, folder gone or read-only) the change is rolled back in memory to the last
+durable state and the client gets an error (journaled like any answer): nothing is left
+applied that a restart would lose.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import re
-import string
-import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
+from fakelinear import control
 from fakelinear.api import errors as api_errors
-from fakelinear.api.errors import GraphQLRequestError
-from fakelinear.clock import Clock, VirtualClock
-from fakelinear.faults.context import RequestContext, mask_key
+from fakelinear.api.budget import DEFAULT_MAX_RESULT_NODES, DEFAULT_MAX_SECONDS, RequestBudget
+from fakelinear.auth import derive_key
+from fakelinear.clock import Clock, VirtualClock, checked_step
+from fakelinear.control import PersistError
+from fakelinear.endpoint import handle_graphql, json_response
+from fakelinear.faults.complexity import MAX_QUERY_COMPLEXITY
 from fakelinear.http import Request, Response
+from fakelinear.masking import mask_secret
 from fakelinear.rng import Rng
+from fakelinear.statefile import STATE_FORMAT, SavedState, StateFile, StateFileError, parse_state
 
-__all__ = ["FakeLinear", "MAX_BODY_BYTES", "mask_token", "GRAPHQL_PATH", "CONTROL_PREFIX"]
+__all__ = [
+    "CONTROL_PREFIX",
+    "GRAPHQL_PATH",
+    "MAX_BODY_BYTES",
+    "FakeLinear",
+    "StateConflictError",
+    "mask_token",
+]
 
 #: Largest request body accepted (Linear's own limit is not published; 1 MiB is generous
 #: for GraphQL and keeps a hostile client from making the fake parse megabytes).
 MAX_BODY_BYTES = 1024 * 1024
 GRAPHQL_PATH = "/graphql"
 CONTROL_PREFIX = "/_fake/"
-STATE_FORMAT = "fakelinear-state/1"
 _log = logging.getLogger("fakelinear.handler")
-
-_TOKEN_ALPHABET = string.ascii_letters + string.digits
-# A key is one printable token: anything else (CR/LF, NUL, spaces, quotes) is an injection
-# attempt or garbage and is refused before it gets near a lookup, a log or the journal.
-_KEY_RE = re.compile(r"^[A-Za-z0-9_\-.~+/=]{1,256}$")
-_JSON_CT = re.compile(r"^application/(?:[a-z0-9.+-]*\+)?json\s*(?:;.*)?$", re.IGNORECASE)
 
 
 def mask_token(token: str | None) -> str:
-    """``…`` + the last 6 characters: the only way a token is ever shown."""
-    return mask_key(token)
+    """``…`` + at most the last 6 characters (fewer for short keys): the only way a token
+    is ever shown (see :func:`fakelinear.masking.mask_secret`)."""
+    return mask_secret(token)
 
 
-def _presented_key(request: Request) -> str | None:
-    """The key in ``Authorization`` (``<key>`` or ``Bearer <key>``) when it is one printable
-    token; None when the header is missing or malformed. Known or not is the caller's call."""
-    value = (request.headers.get("authorization") or "").strip()
-    if value[:7].lower() == "bearer ":
-        value = value[7:].strip()
-    return value if _KEY_RE.match(value) else None
-
-
-def _json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    h = {"content-type": "application/json; charset=utf-8"}
-    if headers:
-        h.update(headers)
-    return Response(status=status, headers=h, body=api_errors.dumps(body))
-
-
-def _error_response(status: int, error: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return _json_response(status, {"errors": [error]}, headers)
+class StateConflictError(ValueError):
+    """An explicit argument contradicts the existing state file (seed, workspaces)."""
 
 
 def _where(exc: BaseException) -> str:
@@ -95,79 +89,125 @@ def _where(exc: BaseException) -> str:
     return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
 
 
-class _Rejected:
-    """The outcome of a request that failed validation (nothing executed)."""
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]
 
-    committed = False
 
-    def __init__(self, result: dict[str, Any], status: int) -> None:
-        self.result = result
-        self.status = status
+class _Core:
+    """Everything ``reset`` replaces: randomness, model, fault engine (its decision state),
+    keys. The journal and the fault configuration live as long as the fake."""
+
+    __slots__ = ("rng", "model", "engine", "tokens", "key_to_ws", "setup_ids")
+
+    def __init__(self, rng: Rng, model: Any, engine: Any) -> None:
+        self.rng = rng
+        self.model = model
+        self.engine = engine
+        self.tokens: list[str] = []
+        self.key_to_ws: dict[str, str] = {}
+        # Ids of each workspace's starting content: never lagged (F4 is about client creates).
+        self.setup_ids: dict[str, frozenset[str]] = {}
 
 
 class FakeLinear:
     """A stateful fake of Linear's GraphQL API, transport-agnostic.
 
     Args:
-        seed: the one seed every random decision (ids, keys, faults) derives from.
+        seed: the one seed every random decision (ids, keys, faults) derives from (0 when
+            not given and there is no state file to take it from).
         clock: the fake's clock; a :class:`VirtualClock` by default (time moves only when
             advanced).
         profile: a fault profile name (``calm``, ``linear-observed``, ``storm``) or a
             ``FaultPlan``.
-        workspaces: how many workspaces (and API keys) to create up front.
+        workspaces: how many workspaces (and API keys) to create up front (1 when not given).
         plan: the Linear plan of those workspaces (``free``/``unlimited``; None = model default).
         seed_content: fill new workspaces with realistic faker content.
         control_key: when set, ``/_fake/`` requests must carry ``X-Fake-Control-Key``.
-        state_file: when set, state is restored from it if it exists (keys, workspaces and
-            the virtual clock come from the file; ``workspaces``/``seed_content`` only shape a
-            new file) and written to it atomically after every committed mutation, before the
-            response is returned.
+        state_file: when set, the fake takes an exclusive lock on it (a second fake on the
+            same file refuses to start), restores from it if it exists (seed, keys,
+            workspaces and the virtual clock come from the file; a ``seed`` or
+            ``workspaces`` given explicitly must agree with it, else
+            :class:`StateConflictError`) and writes it atomically after every committed
+            change, before the response is returned. A damaged file is a
+            :class:`~fakelinear.statefile.StateFileError` with a one-line message.
         max_body_bytes: larger request bodies get HTTP 413.
+        max_complexity: Linear's single-query complexity limit (10,000 points).
+        max_execution_seconds: wall-clock budget of one request's execution.
+        max_result_nodes: entities one request may return through connections.
         schema: path of an SDL to serve instead of Linear's schema as fakelinear ships it
             (e.g. one written by ``fakelinear schema pull``).
+        key_salt: a secret mixed into key derivation (keys are then not computable from the
+            seed); kept in the state file. ``fakelinear serve`` sets a random one when it
+            listens beyond loopback.
     """
 
     def __init__(
         self,
-        seed: int = 0,
+        seed: int | None = None,
         clock: Clock | None = None,
         profile: Any = "calm",
-        workspaces: int = 1,
+        workspaces: int | None = None,
         plan: str | None = None,
         seed_content: bool = False,
         control_key: str | None = None,
         *,
         state_file: str | os.PathLike[str] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        max_complexity: int = MAX_QUERY_COMPLEXITY,
+        max_execution_seconds: float = DEFAULT_MAX_SECONDS,
+        max_result_nodes: int = DEFAULT_MAX_RESULT_NODES,
+        key_salt: str | None = None,
         schema: str | os.PathLike[str] | None = None,
     ) -> None:
-        if workspaces < 0:
+        if workspaces is not None and workspaces < 0:
             raise ValueError("workspaces must be >= 0")
-        self.seed = seed
+        self.seed = 0 if seed is None else seed
         self.clock: Clock = clock if clock is not None else VirtualClock()
         self.control_key = control_key
         self.max_body_bytes = max_body_bytes
+        self.max_complexity = max_complexity
+        self.max_execution_seconds = max_execution_seconds
+        self.max_result_nodes = max_result_nodes
+        self.key_salt = key_salt
         self.state_file = Path(state_file) if state_file is not None else None
         #: The one lock: see the module docstring (concurrency design).
         self.lock = threading.RLock()
-        self._initial_workspaces = workspaces
+        self._started = time.monotonic()
+        self._initial_workspaces = 1 if workspaces is None else workspaces
         self._workspace_plan = plan
         self._seed_content = seed_content
         self._api = self._make_api(schema)
         self._fault_config = self._make_fault_config(profile)
-        self._faults = None
+        self._faults: Any = None
         self._scope: str | None = None
-        self._engine: Any = None
-        self.journal: Any = None
+        # One journal for the fake's life (per-test views keep their marks across resets).
+        from fakelinear import faults
+
+        self._journal = faults.Journal()
         self._seq = 0
-        restored = False
-        if self.state_file is not None and self.state_file.exists() and self.state_file.stat().st_size:
-            self._restore(json.loads(self.state_file.read_text("utf-8")))
-            restored = True
-        if not restored:
-            self._fresh()
-            if self.state_file is not None:
-                self.persist()
+        self._state: StateFile | None = None
+        self._durable: bytes | None = None
+        if self.state_file is None:
+            self._activate(self._build_core())
+            return
+        self._state = StateFile(self.state_file)
+        self._state.acquire()
+        try:
+            self._state.remove_stale_temp_files()
+            loaded = self._state.read()
+            if loaded is None:
+                core = self._build_core()
+                self._durable = self._write_state(core=core)
+                self._activate(core)
+            else:
+                saved, raw = loaded
+                self._check_agrees(saved, seed, workspaces)
+                self._restore(saved)
+                self._durable = raw
+        except BaseException:
+            self._state.release()
+            raise
 
     # ------------------------------------------------------------------ construction
 
@@ -179,22 +219,22 @@ class FakeLinear:
         # Rules may only name root fields of the schema this fake serves (typos are errors).
         return FaultConfig(profile, known_operations=lambda: schema_root_fields(api.schema))
 
-    def _make_engine(self) -> Any:
+    def _make_engine(self, rng: Rng) -> Any:
         from fakelinear import faults
 
-        if self._engine is not None:
-            self._engine.detach()
-        return faults.FaultEngine(
+        engine = faults.FaultEngine(
             self._fault_config,
-            self.rng,
+            rng,
             self.clock,
-            self.journal,
+            self._journal,
             team_created_at=self._team_created_at,
             setup_ids=self._workspace_setup_ids,
         )
+        engine.max_complexity = self.max_complexity
+        return engine
 
     def _workspace_setup_ids(self, workspace_id: str) -> frozenset[str]:
-        return self._setup_ids.get(workspace_id, frozenset())
+        return self._core.setup_ids.get(workspace_id, frozenset())
 
     def _team_created_at(self, workspace_id: str, team_id: str) -> float | None:
         # Lets search lag be longer for issues of new teams (F4), without the engine
@@ -211,37 +251,40 @@ class FakeLinear:
 
         return GraphQLApi(schema)
 
-    def _new_core(self) -> None:
-        """Fresh RNG, model, journal and fault engine (no workspaces yet)."""
-        from fakelinear import faults
+    def _new_rng(self) -> Rng:
+        rng = Rng(self.seed)
+        if self._scope is not None:
+            rng.begin_scope(self._scope)
+        return rng
+
+    def _build_core(self) -> _Core:
+        """A fresh model with the initial workspaces and their keys; not in force yet (see
+        :meth:`_activate`), so a reset that cannot be saved changes nothing."""
         from fakelinear.model import Model
 
-        self.rng = Rng(self.seed)
-        self.model = Model(self.rng, self.clock, self._api.catalog)
-        # One journal for the fake's life (views keep their marks across resets).
-        if self.journal is None:
-            self.journal = faults.Journal()
-        self.journal.clear()
-        self._fault_config.clear()
-        self._engine = self._make_engine()
-        if self._scope is not None:
-            self.rng.begin_scope(self._scope)
-            self._engine.begin_scope(self._scope)
-        self._tokens: list[str] = []
-        self._key_to_ws: dict[str, str] = {}
-        # Ids of each workspace's starting content: never lagged (F4 is about client creates).
-        self._setup_ids: dict[str, frozenset[str]] = {}
-
-    def _fresh(self) -> None:
-        self._new_core()
+        rng = self._new_rng()
+        core = _Core(rng, Model(rng, self.clock, self._api.catalog), None)
         for _ in range(self._initial_workspaces):
-            self._add_workspace_locked(None, None, self._seed_content)
+            self._add_workspace_to(core, None, None, self._seed_content)
+        return core
 
-    def _token_for(self, index: int) -> str:
-        # Derived from (seed, index), not from an ordered stream: the same seed gives the
-        # same keys after a reset or a restart, whatever else the RNG was asked.
-        r = self.rng.derive("api-key", index)
-        return "lin_api_" + "".join(r.choice(_TOKEN_ALPHABET) for _ in range(40))
+    def _activate(self, core: _Core) -> None:
+        """Put ``core`` in force: journal emptied, fault overrides dropped, a new fault
+        engine (scoped like the fake)."""
+        previous = getattr(self, "_core", None)
+        if previous is not None and previous.engine is not None and hasattr(previous.engine, "detach"):
+            previous.engine.detach()
+        self._journal.clear()
+        self._fault_config.clear()
+        core.engine = self._make_engine(core.rng)
+        if self._scope is not None:
+            core.engine.begin_scope(self._scope)
+        self._core = core
+
+    def _token_for(self, rng: Rng, index: int) -> str:
+        # Derived from (seed, index[, salt]), not from an ordered stream: the same seed gives
+        # the same keys after a reset or a restart, whatever else the RNG was asked.
+        return derive_key(rng, index, self.key_salt)
 
     def _default_workspace_plan(self) -> str | None:
         # An explicit ``plan=`` wins; otherwise the fault plan's ``plan_limits`` chooses
@@ -253,30 +296,57 @@ class FakeLinear:
             return None
         return "free" if limits else "unlimited"
 
-    def _add_workspace_locked(
-        self, name: str | None, plan: str | None, seed_content: bool
+    def _add_workspace_to(
+        self, core: _Core, name: str | None, plan: str | None, seed_content: bool
     ) -> tuple[Any, str]:
         if plan is None:
             plan = self._default_workspace_plan()
         kwargs: dict[str, Any] = {"name": name, "seed_content": seed_content}
         if plan is not None:
             kwargs["plan"] = plan
-        ws = self.model.create_workspace(**kwargs)
-        self._setup_ids[ws.id] = frozenset(ws.store.kind_of)
-        token = self._token_for(len(self._tokens))
-        while token in self._key_to_ws:  # astronomically unlikely; keep keys unique anyway
-            token = self._token_for(len(self._tokens) + len(self._key_to_ws) + 1000)
-        self._tokens.append(token)
-        self._key_to_ws[token] = ws.id
+        ws = core.model.create_workspace(**kwargs)
+        core.setup_ids[ws.id] = frozenset(ws.store.kind_of)
+        token = self._token_for(core.rng, len(core.tokens))
+        while token in core.key_to_ws:  # astronomically unlikely; keep keys unique anyway
+            token = self._token_for(core.rng, len(core.tokens) + len(core.key_to_ws) + 1000)
+        core.tokens.append(token)
+        core.key_to_ws[token] = ws.id
         return ws, token
 
     # ------------------------------------------------------------------ public handles
 
     @property
+    def rng(self) -> Rng:
+        """The fake's randomness (replaced by ``reset``)."""
+        return self._core.rng
+
+    @property
+    def model(self) -> Any:
+        """The model: every workspace (replaced by ``reset``)."""
+        return self._core.model
+
+    @model.setter
+    def model(self, model: Any) -> None:  # tests swap in a restored model
+        self._core.model = model
+
+    @property
+    def journal(self) -> Any:
+        """The request journal (one for the fake's life; ``reset`` empties it)."""
+        return self._journal
+
+    @property
+    def _engine(self) -> Any:
+        return self._core.engine
+
+    @_engine.setter
+    def _engine(self, engine: Any) -> None:  # benchmarks swap the fault layer out
+        self._core.engine = engine
+
+    @property
     def tokens(self) -> list[str]:
         """One API key per workspace, in creation order (a copy)."""
         with self.lock:
-            return list(self._tokens)
+            return list(self._core.tokens)
 
     @property
     def faults(self) -> Any:
@@ -296,7 +366,7 @@ class FakeLinear:
     @property
     def engine(self) -> Any:
         """The fault engine itself."""
-        return self._engine
+        return self._core.engine
 
     @property
     def plan(self) -> Any:
@@ -314,22 +384,33 @@ class FakeLinear:
         """The GraphQL API (documents are cached across resets)."""
         return self._api
 
+    @property
+    def keys_predictable(self) -> bool:
+        """True when the keys derive from the seed alone (no secret salt): fine on loopback,
+        not for a server others can reach."""
+        return self.key_salt is None
+
     def workspace_for(self, token: str) -> Any:
         """The workspace a key selects (``KeyError`` for an unknown key)."""
         with self.lock:
-            return self.model.workspace(self._key_to_ws[token])
+            return self.model.workspace(self._core.key_to_ws[token])
+
+    def workspace_id_for_key(self, key: str | None) -> str | None:
+        """The workspace id a key selects, None for a missing or unknown key."""
+        return self._core.key_to_ws.get(key) if key else None
 
     def workspaces(self) -> list[dict[str, Any]]:
         """Workspaces with masked keys, in creation order (what the control API lists)."""
         with self.lock:
-            ws_by_id = {ws.id: ws for ws in self.model.workspaces()}
+            core = self._core
+            ws_by_id = {ws.id: ws for ws in core.model.workspaces()}
             out = []
-            for index, token in enumerate(self._tokens):
-                ws = ws_by_id.get(self._key_to_ws[token])
+            for index, token in enumerate(core.tokens):
+                ws = ws_by_id.get(core.key_to_ws[token])
                 out.append(
                     {
                         "index": index,
-                        "id": self._key_to_ws[token],
+                        "id": core.key_to_ws[token],
                         "name": getattr(ws, "name", None),
                         "plan": getattr(ws, "plan", None),
                         "token_masked": mask_token(token),
@@ -340,12 +421,14 @@ class FakeLinear:
     def add_workspace(
         self, name: str | None = None, plan: str | None = None, seed_content: bool | None = None
     ) -> tuple[Any, str]:
-        """Create a workspace and its API key; returns ``(workspace, token)``."""
+        """Create a workspace and its API key; returns ``(workspace, token)``.
+        With a state file, :class:`~fakelinear.control.PersistError` when it cannot be saved
+        (the workspace is then not created)."""
         with self.lock:
-            result = self._add_workspace_locked(
-                name, plan, self._seed_content if seed_content is None else seed_content
+            result = self._add_workspace_to(
+                self._core, name, plan, self._seed_content if seed_content is None else seed_content
             )
-            self._persist_if_durable()
+            self._commit_or_raise()
             return result
 
     def reset(self) -> None:
@@ -353,9 +436,14 @@ class FakeLinear:
         keys (they derive from the seed), the configured fault plan. The clock keeps going
         (time never runs backwards), so objects holding ``fake.clock`` stay valid."""
         with self.lock:
-            self._fresh()
+            core = self._build_core()
+            if self._state is not None:
+                try:
+                    self._durable = self._write_state(core=core)
+                except OSError as exc:  # nothing changed yet: the old state stays in force
+                    raise PersistError(_persist_message(exc)) from exc
+            self._activate(core)
             self.webhooks.reset()
-            self._persist_if_durable()
 
     def snapshot(self) -> dict[str, Any]:
         """The model's full JSON-able state."""
@@ -383,14 +471,26 @@ class FakeLinear:
         with self.lock:
             self._scope = name
             self._fault_config.clear()
-            self._engine.begin_scope(name)
-            self.rng.begin_scope(name)
-            return self.journal.last_seq
+            self._core.engine.begin_scope(name)
+            self._core.rng.begin_scope(name)
+            return self._journal.last_seq
 
     def advance(self, seconds: float) -> float:
         """Move the fake's clock forward; returns the new time. Webhook attempts that fall
-        due on the way are sent at their own times (see :mod:`fakelinear.webhooks`)."""
-        return self.webhooks.advance(seconds)
+        due on the way are sent at their own times (see :mod:`fakelinear.webhooks`).
+        ``ValueError`` for a step that is negative, not finite or past the year 9999; with a
+        state file the new time is saved first (:class:`~fakelinear.control.PersistError`:
+        the clock did not move)."""
+        with self.lock:
+            if getattr(self.clock, "advance", None) is None:
+                raise TypeError("this clock cannot be advanced")
+            target = checked_step(self.clock.now(), seconds)
+            if self._state is not None:
+                try:
+                    self._durable = self._write_state(clock=target)
+                except OSError as exc:
+                    raise PersistError(_persist_message(exc)) from exc
+        return float(self.webhooks.advance(seconds))
 
     @property
     def webhooks(self) -> Any:
@@ -404,65 +504,164 @@ class FakeLinear:
                 self._webhooks = dispatcher
         return dispatcher
 
-    # ------------------------------------------------------------------ durability
+    def health(self) -> dict[str, Any]:
+        """What ``GET /_fake/health`` answers: version, schema version, uptime, workspaces."""
+        from fakelinear import __version__
 
-    def state_dict(self) -> dict[str, Any]:
-        """Everything needed to restart where we stopped (includes whole keys: local file)."""
+        with self.lock:
+            count = len(self._core.tokens)
         return {
-            "format": STATE_FORMAT,
-            "seed": self.seed,
-            "clock": self.clock.now(),
-            "virtual_clock": bool(getattr(self.clock, "virtual", False)),
-            "keys": [[t, self._key_to_ws[t]] for t in self._tokens],
-            "model": self.model.snapshot(),
+            "status": "ok",
+            "version": __version__,
+            "schema_version": self._schema_version(),
+            "uptime_seconds": round(time.monotonic() - self._started, 3),
+            "workspaces": count,
+            "clock": "virtual" if getattr(self.clock, "virtual", False) else "real",
+            "durable": self._state is not None,
         }
 
-    def _restore(self, state: dict[str, Any]) -> None:
-        from fakelinear import faults
+    def _schema_version(self) -> str:
+        """``@linear/sdk X.Y.Z`` for the schema fakelinear ships, else the SDL's file name and
+        content hash."""
+        source = getattr(getattr(self._api, "bundle", None), "source", None)
+        if source is None:
+            return "unknown"
+        if source.sdk_version:
+            return f"@linear/sdk {source.sdk_version}"
+        return f"custom {Path(source.path).name} (sha256 {source.sha256[:12]})"
+
+    def close(self) -> None:
+        """Release the state file's lock (the fake keeps answering from memory)."""
+        if self._state is not None:
+            self._state.release()
+
+    def __enter__(self) -> FakeLinear:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ durability
+
+    def state_dict(self, clock: float | None = None, core: _Core | None = None) -> dict[str, Any]:
+        """Everything needed to restart where we stopped (includes whole keys: local file)."""
+        core = core if core is not None else self._core
+        out: dict[str, Any] = {
+            "format": STATE_FORMAT,
+            "seed": self.seed,
+            "clock": self.clock.now() if clock is None else clock,
+            "virtual_clock": bool(getattr(self.clock, "virtual", False)),
+            "keys": [[t, core.key_to_ws[t]] for t in core.tokens],
+            "model": core.model.snapshot(),
+        }
+        if self.key_salt is not None:
+            out["key_salt"] = self.key_salt
+        return out
+
+    def _check_agrees(self, saved: SavedState, seed: int | None, workspaces: int | None) -> None:
+        where = self.state_file
+        if seed is not None and seed != saved.seed:
+            raise StateConflictError(
+                f"{where} was made with seed {saved.seed}, not {seed}; leave the seed out to "
+                "continue from the file, or use another state file"
+            )
+        if workspaces is not None and workspaces != len(saved.keys):
+            raise StateConflictError(
+                f"{where} holds {len(saved.keys)} workspace(s), not {workspaces}; leave the "
+                "workspace count out to continue from the file, or use another state file"
+            )
+
+    def _restore(self, saved: SavedState) -> None:
+        """Take seed, keys, model and (virtual) clock from a validated state file."""
         from fakelinear.model import Model
 
-        if state.get("format") != STATE_FORMAT:
-            raise ValueError(f"{self.state_file}: not a fakelinear state file")
-        self.rng = Rng(self.seed)
-        if getattr(self.clock, "virtual", False):
-            with contextlib.suppress(ValueError):  # never backwards
-                self.clock.set(float(state["clock"]))  # type: ignore[attr-defined]
-        self.model = Model.restore(state["model"], self.rng, self.clock, self._api.catalog)
-        self.journal = faults.Journal()
-        self._setup_ids = {}
-        self._engine = self._make_engine()
-        self._tokens = [t for t, _ in state["keys"]]
-        self._key_to_ws = {t: ws for t, ws in state["keys"]}
+        self.seed = saved.seed
+        if saved.key_salt is not None:
+            self.key_salt = saved.key_salt
+        elif self.key_salt is not None:
+            # The file's keys derive from the seed alone; keep deriving new ones that way so
+            # ``reset`` gives the same keys back (``keys_predictable`` tells the caller).
+            self.key_salt = None
+        if getattr(self.clock, "virtual", False) and saved.clock > self.clock.now():
+            self.clock.set(saved.clock)  # type: ignore[attr-defined]
+        rng = self._new_rng()
+        try:
+            model = Model.restore(saved.model, rng, self.clock, self._api.catalog)
+        except (Exception, RecursionError) as exc:  # noqa: BLE001 - any damage is reported
+            raise StateFileError(self.state_file or "state", f"model: {type(exc).__name__}: {_one_line(exc)}") from exc
+        core = _Core(rng, model, None)
+        core.tokens = [key for key, _ in saved.keys]
+        core.key_to_ws = dict(saved.keys)
+        self._activate(core)
+
+    def _write_state(self, clock: float | None = None, core: _Core | None = None) -> bytes:
+        """Write the state file now; returns what was written (``OSError`` on failure)."""
+        assert self._state is not None
+        payload = self._state.encode(self.state_dict(clock, core))
+        self._state.write(payload)
+        return payload
+
+    def _rollback(self) -> None:
+        """Back to the last durable state (model and keys; journal and faults stay)."""
+        assert self._durable is not None
+        from fakelinear.model import Model
+
+        saved = parse_state(json.loads(self._durable), self.state_file or "state")
+        core = self._core
+        # A fresh Rng: the failed write may have started id/content streams the file does
+        # not know (the engine's decisions are derived, not streamed: any Rng of this seed
+        # gives the same ones).
+        core.rng = self._new_rng()
+        if hasattr(core.engine, "rng"):
+            core.engine.rng = core.rng
+        core.model = Model.restore(saved.model, core.rng, self.clock, self._api.catalog)
+        core.tokens = [key for key, _ in saved.keys]
+        core.key_to_ws = dict(saved.keys)
+
+    def _commit_or_raise(self) -> None:
+        """Make the current state durable; on failure roll back and raise PersistError."""
+        if self._state is None:
+            return
+        try:
+            self._durable = self._write_state()
+        except OSError as exc:
+            self._rollback()
+            raise PersistError(_persist_message(exc)) from exc
 
     def persist(self) -> None:
-        """Write the state file atomically now (temp file + fsync + rename + dir fsync)."""
-        if self.state_file is None:
-            return
+        """Write the state file atomically now (no-op without one; ``PersistError`` when the
+        write fails, after rolling back to the last durable state)."""
         with self.lock:
-            data = json.dumps(self.state_dict(), separators=(",", ":")).encode()
-            directory = self.state_file.parent
-            directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=directory)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, self.state_file)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-            # The rename itself must reach the disk, or a crash could bring the old file back.
-            dir_fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            self._commit_or_raise()
 
-    def _persist_if_durable(self) -> None:
-        if self.state_file is not None:
-            self.persist()
+    # -- the endpoint's host interface (see fakelinear.endpoint.EndpointHost) ----------------
+
+    def next_seq(self) -> int:
+        """The next global request number."""
+        self._seq += 1
+        return self._seq
+
+    def new_budget(self) -> RequestBudget:
+        """A fresh execution budget for one request."""
+        return RequestBudget(self.max_execution_seconds, self.max_result_nodes)
+
+    def commit(self) -> dict[str, Any] | None:
+        """After a committed GraphQL write: make it durable, or roll it back and return the
+        error to answer with."""
+        try:
+            self._commit_or_raise()
+        except PersistError as exc:
+            _log.error("fakelinear: %s", exc)
+            return api_errors.linear_error(
+                "The change could not be saved and was rolled back.",
+                "internal error",
+                "INTERNAL_SERVER_ERROR",
+                500,
+                "The server could not save the change; nothing was changed. Try again later.",
+                False,
+                extra={"reason": str(exc)},
+            )
+        return None
 
     # ------------------------------------------------------------------ the seam
 
@@ -471,181 +670,30 @@ class FakeLinear:
         try:
             path = request.path.split("?", 1)[0]
             if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
-                from fakelinear import control
-
                 with self.lock:
                     response = control.handle(self, request)
                 self.webhooks.pump()  # outside the lock: receivers may call back
                 return response
             if path.rstrip("/") == GRAPHQL_PATH:
-                response = self._handle_graphql(request)
+                response = handle_graphql(self, request)
                 self.webhooks.pump(collect=False)  # the request's workspace is collected
                 return response
-            return _error_response(
+            return json_response(
                 404,
-                api_errors.linear_error(
-                    f"Not found: {path[:200]}", "not found", "NOT_FOUND", 404, "Not found."
-                ),
+                {
+                    "errors": [
+                        api_errors.linear_error(
+                            f"Not found: {path[:200]}", "not found", "NOT_FOUND", 404, "Not found."
+                        )
+                    ]
+                },
             )
         except Exception as exc:  # noqa: BLE001 - the wire never sees a traceback
             # Log the type and where, never the message: it could quote a key or a body.
-            _log.error(
-                "fakelinear handler failed: %s at %s",
-                type(exc).__name__,
-                _where(exc),
-            )
-            return _error_response(500, api_errors.internal_error())
+            _log.error("fakelinear handler failed: %s at %s", type(exc).__name__, _where(exc))
+            return json_response(500, {"errors": [api_errors.internal_error()]})
 
-    def _authenticate(self, request: Request) -> str | None:
-        """The request's API key when it selects a workspace, else None (HTTP 401)."""
-        presented = _presented_key(request)
-        return presented if presented is not None and presented in self._key_to_ws else None
 
-    def _handle_graphql(self, request: Request) -> Response:
-        with self.lock:
-            response, by_engine = self._graphql(request)
-            if not by_engine:
-                # Refused before the fault engine (auth, body, method): journal it too, so
-                # the journal has one entry per GraphQL request.
-                self._journal_rejection(request, response)
-            return response
-
-    def _journal_rejection(self, request: Request, response: Response) -> None:
-        presented = _presented_key(request)
-        workspace_id = self._key_to_ws.get(presented) if presented else None
-        try:
-            error_code = json.loads(response.body)["errors"][0]["extensions"]["code"]
-        except (ValueError, LookupError, TypeError):
-            error_code = None
-        self.journal.record(
-            time=self.clock.now(),
-            key_masked=mask_token(presented),
-            workspace_id=workspace_id,
-            operation_name=None,
-            root_fields=(),
-            body_hash=None,
-            variables=None,
-            status=response.status,
-            error_code=error_code,
-            decision="rejected",
-            committed=False,
-            response_body=response.body,
-        )
-
-    def _graphql(self, request: Request) -> tuple[Response, bool]:
-        """The response, and whether the fault engine produced (and journaled) it."""
-        if request.method.upper() != "POST":
-            return _error_response(
-                405,
-                api_errors.linear_error(
-                    "Only POST is supported on /graphql.",
-                    "graphql error",
-                    "METHOD_NOT_ALLOWED",
-                    405,
-                    "Only POST is supported.",
-                ),
-                {"allow": "POST"},
-            ), False
-        if len(request.body) > self.max_body_bytes:
-            return _error_response(413, api_errors.payload_too_large_error(self.max_body_bytes)), False
-        key = self._authenticate(request)
-        if key is None:
-            return _json_response(401, api_errors.authentication_error_body()), False
-        content_type = request.headers.get("content-type", "")
-        if not _JSON_CT.match(content_type.strip()):
-            return _error_response(
-                400, api_errors.unsupported_content_type_error(content_type[:100])
-            ), False
-        parsed = self._parse_body(request.body)
-        if isinstance(parsed, Response):
-            return parsed, False
-        query, variables, operation_name = parsed
-        try:
-            prepared = self._api.prepare(query, operation_name)
-        except RecursionError:
-            # A pathologically nested document: refuse it like any unparsable one.
-            exc = GraphQLRequestError(
-                [
-                    api_errors.validation_error(
-                        "Syntax Error: document nested too deeply.", code="GRAPHQL_PARSE_FAILED"
-                    )
-                ]
-            )
-            return self._execute(request, key, None, query, variables, rejected=exc), True
-        except GraphQLRequestError as exc:
-            # Still rate limited and journaled like any request that reached the API.
-            return self._execute(request, key, None, query, variables, rejected=exc), True
-        return self._execute(request, key, prepared, query, variables), True
-
-    @staticmethod
-    def _parse_body(body: bytes) -> tuple[str, dict[str, Any] | None, str | None] | Response:
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return _error_response(400, api_errors.malformed_json_error())
-        try:
-            payload = json.loads(text)
-        except (ValueError, RecursionError):
-            return _error_response(400, api_errors.malformed_json_error())
-        if isinstance(payload, list):
-            return _error_response(
-                400,
-                api_errors.linear_error(
-                    "Batched GraphQL requests are not supported.",
-                    "graphql error",
-                    "BAD_REQUEST",
-                    400,
-                    "Send one operation per request.",
-                ),
-            )
-        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-            return _error_response(400, api_errors.malformed_json_error())
-        variables = payload.get("variables")
-        if variables is not None and not isinstance(variables, dict):
-            return _error_response(
-                400,
-                api_errors.validation_error(
-                    "Variables must be a JSON object.", code="BAD_USER_INPUT"
-                ),
-            )
-        operation_name = payload.get("operationName")
-        if operation_name is not None and not isinstance(operation_name, str):
-            return _error_response(
-                400,
-                api_errors.validation_error("operationName must be a string.", code="BAD_USER_INPUT"),
-            )
-        return payload["query"], variables, operation_name
-
-    def _execute(
-        self,
-        request: Request,
-        key: str,
-        prepared: Any,
-        query: str,
-        variables: dict[str, Any] | None,
-        rejected: Any = None,
-    ) -> Response:
-        workspace = self.model.workspace(self._key_to_ws[key])
-        self._seq += 1
-        # Optional client-session id for per-client cold-start windows; None means "the key".
-        client_id = (request.headers.get("x-fake-client-id") or "")[:64] or None
-        ctx = RequestContext.build(
-            key, workspace.id, prepared, query, variables, seq=self._seq, client_id=client_id
-        )
-        committed = False
-        api = self._api
-
-        def execute(visibility: Any) -> Any:
-            nonlocal committed
-            if rejected is not None:
-                return _Rejected(rejected.body(), rejected.status)
-            outcome = api.execute(prepared, workspace, variables, visibility)
-            committed = committed or bool(getattr(outcome, "committed", False))
-            return outcome
-
-        response = self._engine.process(ctx, execute)
-        if committed:
-            self._persist_if_durable()
-        # What stayed committed (and durable) becomes webhook deliveries; sent by the pump.
-        self.webhooks.collect(workspace.id)
-        return response
+def _persist_message(exc: OSError) -> str:
+    reason = exc.strerror or type(exc).__name__
+    return f"could not write the state file ({reason}); the change was rolled back"

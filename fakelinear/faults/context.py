@@ -14,14 +14,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from fakelinear.masking import mask_secret
+
 _WS = re.compile(r"\s+")
 
 
 def mask_key(key: str | None) -> str:
-    """A key as it may be printed: ``…`` and its last 6 characters, never whole."""
-    if not key:
-        return "…"
-    return "…" + key[-6:]
+    """A key as it may be printed (see :func:`fakelinear.masking.mask_secret`): ``…`` and
+    at most its last 6 characters, fewer for short keys; never whole."""
+    return mask_secret(key)
 
 
 def normalize_query(query: str) -> str:
@@ -66,7 +67,10 @@ class RequestContext:
     the handler's global request number (informational; the engine keeps its own per-key
     counters for decisions). ``client_id`` identifies a client session for cold-start
     windows scoped per client; ``None`` falls back to the key. ``query`` is the request's
-    query text (recorded in the journal).
+    query text (recorded in the journal). ``complexity`` is the query's cost in Linear's
+    points, computed by the handler against the schema
+    (:func:`fakelinear.faults.complexity.query_complexity`); ``None`` lets the engine
+    estimate it without a schema.
     """
 
     key: str
@@ -78,6 +82,7 @@ class RequestContext:
     seq: int = 0
     client_id: str | None = None
     query: str | None = None
+    complexity: int | None = None
 
     @classmethod
     def build(

@@ -122,6 +122,8 @@ class FaultEngine:
         self._reset_state()
         self._buckets: dict[str, ratelimit.LeakyBucket] = {}
         self._complexity: dict[str, ratelimit.LeakyBucket] = {}
+        #: Linear's single-query complexity limit (a query above it is refused unexecuted).
+        self.max_complexity: int = complexity.MAX_QUERY_COMPLEXITY
 
     # -- plan and state ------------------------------------------------------------------
     @property
@@ -192,27 +194,43 @@ class FaultEngine:
         seq = self._key_seq[key] = self._key_seq.get(key, 0) + 1
         plan = self.plan
         rl = plan.rate_limit
-        cost = complexity.estimate(getattr(ctx.prepared, "document", None), ctx.variables)
+        cost = ctx.complexity
+        if cost is None:
+            cost = complexity.estimate(getattr(ctx.prepared, "document", None), ctx.variables)
 
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = ratelimit.LeakyBucket(now)
         admitted, remaining, reset_at = bucket.admit(now, rl.per_hour, 1.0, rl.enforce)
+        # Linear refuses a query over the single-query limit before it runs (always, not a
+        # fault); the points of a query that may run count against the complexity bucket.
+        too_complex = admitted and cost > self.max_complexity
         cbucket = self._complexity.get(key)
         if cbucket is None:
             cbucket = self._complexity[key] = ratelimit.LeakyBucket(now)
-        # Complexity is reported, not enforced (cheap honesty; see complexity.py).
-        _, c_remaining, c_reset = cbucket.admit(now, rl.complexity_per_hour, float(cost) if admitted else 0.0, False)
+        charge = float(cost) if admitted and not too_complex else 0.0
+        c_admitted, c_remaining, c_reset = cbucket.admit(now, rl.complexity_per_hour, charge, rl.enforce)
 
         committed = False
         fault: _Fault | None = None
-        if not admitted:
+        if too_complex:
+            fault = _Fault(
+                "complexity_limit",
+                Response(400, {"content-type": responses.JSON},
+                         api_errors.dumps({"errors": [complexity.too_complex_error(cost, self.max_complexity)]})),
+                "INPUT_ERROR",
+                {"complexity": cost, "limit": self.max_complexity},
+            )
+        elif not admitted or not c_admitted:
             fault = _Fault(
                 "rate_limited",
                 Response(rl.http_status, {"content-type": responses.JSON},
                          api_errors.dumps(responses.ratelimited_body(rl.http_status))),
                 "RATELIMITED",
+                {"limit": "requests"} if not admitted else {"limit": "complexity", "complexity": cost},
             )
+            if admitted:  # refused for its points: a refused request fills no bucket
+                remaining, reset_at = bucket.refund(now, rl.per_hour)
         elif plan.phantom_conflict or plan.gateway or plan.transport:
             fault = self._before(ctx, seq, now)
 
@@ -223,7 +241,7 @@ class FaultEngine:
             status = int(getattr(outcome, "status", 200))
             response = Response(status, {"content-type": responses.JSON}, api_errors.dumps(result))
             if plan.gateway or plan.transport:
-                fault = self._after(ctx, seq, committed, response)
+                fault = self._after(ctx, seq, committed, response, _error_code(result))
         if fault is None:
             decision, error_code, detail = PASSED, _error_code(result), {}
         else:
@@ -362,7 +380,9 @@ class FaultEngine:
         )
 
     # -- after the model -----------------------------------------------------------------
-    def _after(self, ctx: RequestContext, seq: int, committed: bool, response: Response) -> _Fault | None:
+    def _after(
+        self, ctx: RequestContext, seq: int, committed: bool, response: Response, error_code: str | None
+    ) -> _Fault | None:
         if committed:
             for index, rule in enumerate(self.plan.gateway):
                 if not rule.after_commit or not _matches(rule.on, ctx):
@@ -381,7 +401,7 @@ class FaultEngine:
             if self._roll(rule.probability, "transport", index, ctx.key, ctx.body_hash, seq):
                 self._consume("transport", index, rule.times)
                 response.transport_fault = rule.kind  # type: ignore[assignment]
-                return _Fault(f"transport:{rule.kind}", response, _error_code_of(response), {"rule": index})
+                return _Fault(f"transport:{rule.kind}", response, error_code, {"rule": index})
         return None
 
 
@@ -396,11 +416,3 @@ def _model_team_lookup(model: Any) -> Callable[[str, str], float | None]:
 
     return lookup
 
-
-def _error_code_of(response: Response) -> str | None:
-    import json
-
-    try:
-        return _error_code(json.loads(response.body))
-    except ValueError:
-        return None

@@ -8,6 +8,10 @@ waits gets through). Header values follow Linear's names:
 * ``X-RateLimit-Requests-Remaining``: whole requests that fit right now.
 * ``X-RateLimit-Requests-Reset``: epoch **milliseconds** when the bucket is empty again
   (everything remaining). A refused client that sleeps until then certainly gets through.
+
+The complexity bucket works the same way with points instead of requests (capacity
+``complexity_per_hour``, a query adds its complexity): a query whose points do not fit is
+refused with RATELIMITED like a request over the request limit, and fills neither bucket.
 """
 
 from __future__ import annotations
@@ -50,6 +54,13 @@ class LeakyBucket:
         self.level = level
         remaining = int(capacity - level + 1e-9)
         return admitted, (remaining if remaining > 0 else 0), now + level * HOUR / capacity
+
+    def refund(self, now: float, capacity: float, amount: float = 1.0) -> tuple[int, float]:
+        """Take back ``amount`` admitted at ``now`` (the request was refused for another
+        limit after all): ``(remaining, reset_at)`` as :meth:`admit` gives them."""
+        self.level = max(0.0, self.level - amount)
+        remaining = int(capacity - self.level + 1e-9)
+        return (remaining if remaining > 0 else 0), now + self.level * HOUR / capacity
 
 
 def headers(

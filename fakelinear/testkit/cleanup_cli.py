@@ -20,9 +20,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from fakelinear.clock import Clock, RealClock
+from fakelinear.masking import mask_secret as mask  # short keys show fewer characters
 from promoter.linear.client import LinearClient
 
-from .tokens import NoTestTokenError, all_test_tokens, mask
+from .tokens import NoTestTokenError, all_test_tokens
 from .workspace import KINDS, CleanupReport, cleanup_workspace
 
 __all__ = ["main", "run", "WorkspaceResult"]

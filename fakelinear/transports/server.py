@@ -12,32 +12,85 @@ F7 transport faults use real socket behaviour on loopback:
   until ``read_timeout_hold`` seconds (bounded), then the connection is aborted.
 * ``truncated_body``: ``Content-Length`` announces the whole body, half of it is sent,
   then the connection is closed.
+
+Slow clients cannot hold the server: a connection whose request headers are not complete
+within ``header_timeout`` seconds is answered 408 (or simply closed when nothing arrived)
+and closed; a body not complete within ``body_timeout`` seconds gets a Linear-shaped 408 and
+the connection is closed. Idle keep-alive connections close after uvicorn's 5 seconds.
+
+Small requests are answered on the event loop (the fake is CPU-bound and quick; a thread hop
+costs about a fifth of a request's CPU). Requests with a large body (at least
+``offload_bytes``, 16 KiB) go to a small thread pool, so parsing and validating a big
+document does not hold up other clients or the event loop (the fake's own lock serializes
+what must be serialized, and execution is bounded by its budget; see
+:mod:`fakelinear.handler`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import socket
 import struct
+import tempfile
 import threading
+from collections.abc import Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import h11
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from fakelinear.api import errors as api_errors
 from fakelinear.handler import MAX_BODY_BYTES
 from fakelinear.http import Request, Response
 
-__all__ = ["create_app", "ServerThread", "DEFAULT_READ_TIMEOUT_HOLD"]
+__all__ = [
+    "DEFAULT_BODY_TIMEOUT",
+    "DEFAULT_HEADER_TIMEOUT",
+    "DEFAULT_READ_TIMEOUT_HOLD",
+    "FakeServer",
+    "ServerThread",
+    "create_app",
+    "guarded_protocol",
+    "uvicorn_config",
+    "write_ready_file",
+]
 
 #: How long a ``read_timeout`` fault holds a response when the client does not give up
 #: first. Longer than the Linear client's default 30 s timeout, still bounded.
 DEFAULT_READ_TIMEOUT_HOLD = 35.0
+#: Seconds a client has to send a request's line and headers.
+DEFAULT_HEADER_TIMEOUT = 10.0
+#: Seconds a client has to send a request's whole body (at most 1 MiB).
+DEFAULT_BODY_TIMEOUT = 30.0
+#: Threads answering large requests (the fake's lock serializes state; threads only let
+#: parsing big documents overlap with other clients).
+DEFAULT_WORKERS = 4
+#: Bodies at least this large are answered on the thread pool (small ones inline).
+DEFAULT_OFFLOAD_BYTES = 16 * 1024
 _RAW_SEND = "fakelinear.raw_send"
+_TIMEOUT_BODY = api_errors.dumps(
+    {
+        "errors": [
+            api_errors.linear_error(
+                "Request timeout: the request was not received in time.",
+                "graphql error",
+                "REQUEST_TIMEOUT",
+                408,
+                "The request took too long to arrive.",
+            )
+        ]
+    }
+)
 
 
 def _raw_transport(scope: dict[str, Any]) -> asyncio.Transport | None:
@@ -128,21 +181,41 @@ async def _read_body(request: StarletteRequest, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _timeout_response() -> StarletteResponse:
+    # ``connection: close`` makes uvicorn close the connection after answering, so the
+    # rest of a body that never came cannot be mistaken for the next request.
+    return StarletteResponse(
+        content=_TIMEOUT_BODY,
+        status_code=408,
+        headers={"content-type": "application/json; charset=utf-8", "connection": "close"},
+    )
+
+
 def create_app(
     fake: Any,
     *,
     read_timeout_hold: float = DEFAULT_READ_TIMEOUT_HOLD,
     stopping: threading.Event | None = None,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    executor: ThreadPoolExecutor | None = None,
+    offload_bytes: int = DEFAULT_OFFLOAD_BYTES,
 ) -> Any:
     """An ASGI app serving ``fake`` (GraphQL at ``/graphql``, control API under ``/_fake/``).
 
-    ``stopping`` releases held ``read_timeout`` responses at shutdown.
+    ``stopping`` releases held ``read_timeout`` responses at shutdown; ``body_timeout``
+    bounds how long a request body may take to arrive; ``executor`` is the thread pool that
+    runs ``fake.handle`` for bodies of at least ``offload_bytes`` (None: everything on the
+    event loop).
     """
     stop_event = stopping if stopping is not None else threading.Event()
     limit = getattr(fake, "max_body_bytes", MAX_BODY_BYTES)
 
     async def endpoint(request: StarletteRequest) -> StarletteResponse:
-        body = await _read_body(request, limit)
+        try:
+            async with asyncio.timeout(body_timeout):
+                body = await _read_body(request, limit)
+        except TimeoutError:
+            return _timeout_response()
         headers: dict[str, str] = {}
         for raw_name, raw_value in request.scope["headers"]:
             name = raw_name.decode("latin-1").lower()
@@ -155,9 +228,10 @@ def create_app(
             body=body,
             query_string=request.scope.get("query_string", b"").decode("latin-1"),
         )
-        # The handler is synchronous and takes the fake's one lock; it is CPU-bound and
-        # quick, so calling it on the event loop is cheaper than a thread hop.
-        resp = fake.handle(req)
+        if executor is None or len(body) < offload_bytes:
+            resp = fake.handle(req)
+        else:
+            resp = await asyncio.get_running_loop().run_in_executor(executor, fake.handle, req)
         if resp.transport_fault is not None:
             return _FaultyResponse(resp, stop_event, read_timeout_hold)
         out_headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-length"}
@@ -174,6 +248,145 @@ def create_app(
 
     asgi.fake = fake  # type: ignore[attr-defined]
     return asgi
+
+
+class _GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol plus a deadline for a request's line and headers.
+
+    uvicorn bounds idle keep-alive connections but not a request whose headers trickle in
+    (or never come); this arms a timer whenever the connection waits for request headers and
+    disarms it once h11 has them. On expiry: a 408 when part of a request arrived, then the
+    connection is closed."""
+
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._watch_headers()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._watch_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _watch_headers(self) -> None:
+        waiting = self.conn.their_state is h11.IDLE and self.conn.our_state is h11.IDLE
+        if not waiting or self.transport.is_closing():
+            self._disarm()
+        elif self._header_timer is None and (
+            self.timeout_keep_alive_task is None or self.conn.trailing_data[0]
+        ):
+            # Idle between requests is uvicorn's keep-alive timer's job; a partial request
+            # (or a new connection) is ours.
+            self._header_timer = self.loop.call_later(self.header_timeout, self._headers_late)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_late(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+            return
+        if self.conn.trailing_data[0]:
+            head = (
+                "HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json; charset=utf-8\r\n"
+                f"content-length: {len(_TIMEOUT_BODY)}\r\nconnection: close\r\n\r\n"
+            ).encode()
+            with contextlib.suppress(Exception):
+                self.transport.write(head + _TIMEOUT_BODY)
+        self.transport.close()
+
+
+def guarded_protocol(header_timeout: float = DEFAULT_HEADER_TIMEOUT) -> type[H11Protocol]:
+    """The h11 protocol class for uvicorn with a ``header_timeout`` deadline."""
+    return type("GuardedH11Protocol", (_GuardedH11Protocol,), {"header_timeout": header_timeout})
+
+
+def uvicorn_config(
+    app: Any, *, log_level: str = "warning", header_timeout: float = DEFAULT_HEADER_TIMEOUT
+) -> uvicorn.Config:
+    """The uvicorn configuration fakelinear serves with (loopback and ``fakelinear serve``)."""
+    return uvicorn.Config(
+        app,
+        http=guarded_protocol(header_timeout),
+        log_level=log_level,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        date_header=True,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+    )
+
+
+def write_ready_file(path: str | os.PathLike[str], content: str) -> None:
+    """Write ``content`` to ``path`` atomically (temp file in the same folder + rename), so a
+    watcher never reads half of it."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class FakeServer(uvicorn.Server):
+    """uvicorn's server with a hook once it is accepting and a plain exit on SIGTERM/SIGINT.
+
+    uvicorn re-raises the signal it stopped on after a graceful shutdown (exit status 143
+    for SIGTERM); a CI step stopping the fake with SIGTERM expects success, so here a signal
+    means "shut down gracefully" and nothing more."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self._on_started is not None:
+            self._on_started()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (``OSError`` when it cannot bind)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
+    # proto says TCP; without it Nagle + delayed ACK add ~40 ms to every response.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
 
 
 class ServerThread:
@@ -193,41 +406,33 @@ class ServerThread:
         log_level: str = "warning",
         startup_timeout: float = 10.0,
         app: Any = None,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
         self.fake = fake
         self.host = host
         self._stopping = threading.Event()
+        self._executor = (
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fakelinear-handler")
+            if workers > 0
+            else None
+        )
         # ``app`` serves another ASGI app the same way (benchmarks' bare baseline).
         self.app = app if app is not None else create_app(
-            fake, read_timeout_hold=read_timeout_hold, stopping=self._stopping
+            fake,
+            read_timeout_hold=read_timeout_hold,
+            stopping=self._stopping,
+            body_timeout=body_timeout,
+            executor=self._executor,
         )
         self._startup_timeout = startup_timeout
         # Bind now, in the caller's thread: the port is known at once and connections made
         # before uvicorn is fully up wait in the listen backlog instead of failing.
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
-        # proto says TCP; without it Nagle + delayed ACK add ~40 ms to every response.
-        self._sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            self._sock.bind((host, port))
-        except OSError:
-            self._sock.close()
-            raise
-        self._sock.listen(128)
-        self._sock.set_inheritable(True)
+        self._sock = bind_socket(host, port)
         self.port: int = self._sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            log_level=log_level,
-            access_log=False,
-            proxy_headers=False,
-            server_header=False,
-            date_header=True,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self._server = uvicorn.Server(config)
+        config = uvicorn_config(self.app, log_level=log_level, header_timeout=header_timeout)
+        self._server = FakeServer(config)
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -275,6 +480,8 @@ class ServerThread:
             self._thread = None
         with contextlib.suppress(OSError):
             self._sock.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> ServerThread:
         return self.start()

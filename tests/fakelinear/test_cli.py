@@ -3,6 +3,7 @@ and durability across ``kill -9`` with ``--state``."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -70,6 +71,22 @@ def serve(*args: str, workspaces: int = 1) -> Iterator[Serve]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(autouse=True)
+def _never_serve_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``main([...])`` calls here must refuse before serving: if one starts a server, fail at
+    once instead of blocking the suite (servers in these tests run as subprocesses)."""
+    import uvicorn
+
+    run = uvicorn.Server.run
+
+    def refuse(self: uvicorn.Server, *args: object, **kwargs: object) -> None:
+        if threading.current_thread() is threading.main_thread():  # main() serves here
+            raise AssertionError("fakelinear serve started a server where it should have refused")
+        run(self, *args, **kwargs)  # ServerThread (the demo) serves from its own thread
+
+    monkeypatch.setattr(uvicorn.Server, "run", refuse)
 
 
 def gql(base_url: str, token: str, query: str, variables: dict | None = None) -> httpx.Response:
@@ -224,3 +241,135 @@ def test_demo_prints_masked_tokens_and_runs_the_session(capsys: pytest.CaptureFi
     whole = [word for word in out.split() if word.startswith("lin_api_")]
     assert len(whole) == 1  # exactly one full token, labelled for local use
     assert out.count("token …") == 3
+
+
+# ---------------------------------------------------------------- any language's CI (issue 12)
+
+
+def test_version_and_python_dash_m() -> None:
+    import fakelinear
+
+    assert fakelinear.__version__ and fakelinear.__version__ != "0+unknown"
+    out = subprocess.run([sys.executable, "-m", "fakelinear", "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == f"fakelinear {fakelinear.__version__}"
+
+
+def test_ready_file_health_and_sigterm_exit_0(tmp_path: Path) -> None:
+    ready = tmp_path / "ready"
+    cmd = [sys.executable, "-m", "fakelinear", "serve", "--port", "0", "--ready-file", str(ready)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()  # the URL is still the first line
+        assert url.startswith("http://127.0.0.1:")
+        for _ in range(2000):  # bounded: the file appears once uvicorn accepts
+            if ready.exists():
+                break
+            threading.Event().wait(0.005)
+        assert ready.read_text() == url + "\n"
+        assert not list(tmp_path.glob(".ready.*"))  # written atomically: no temp file left
+        health = httpx.get(url + "/_fake/health", timeout=10).json()
+        assert health["status"] == "ok" and health["workspaces"] == 1 and health["clock"] == "real"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0  # was 143: uvicorn re-raised the signal
+        assert "Traceback" not in proc.stderr.read()  # type: ignore[union-attr]
+        assert not ready.exists()  # a stale ready file would fool the next CI step
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_beyond_loopback_needs_a_control_key(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--host", "0.0.0.0"]) == 2
+    err = capsys.readouterr().err
+    assert "--host 0.0.0.0 is reachable beyond this machine" in err and "--control-key" in err
+    assert "--insecure-control" in err and "Traceback" not in err
+
+
+def test_beyond_loopback_keys_are_random_and_the_control_key_is_enforced() -> None:
+    from fakelinear.handler import FakeLinear
+
+    predictable = FakeLinear().tokens[0]  # what the default seed gives on loopback
+    seen = []
+    for _ in range(2):
+        with serve("--host", "0.0.0.0", "--control-key", "ctl-key-0123456789", "--print-token") as s:
+            port = s.base_url.rsplit(":", 1)[1]
+            local = f"http://127.0.0.1:{port}"
+            token = next(line.split("token ")[1] for line in s.output if line.startswith("workspace"))
+            seen.append(token)
+            assert gql(local, token, "{ viewer { id } }").status_code == 200
+            assert httpx.get(local + "/_fake/state", timeout=10).status_code == 401
+            assert httpx.get(local + "/_fake/health", timeout=10).status_code == 200
+    assert predictable not in seen and seen[0] != seen[1]
+
+
+def test_insecure_control_is_an_explicit_opt_in() -> None:
+    with serve("--host", "0.0.0.0", "--insecure-control") as s:
+        port = s.base_url.rsplit(":", 1)[1]
+        assert httpx.get(f"http://127.0.0.1:{port}/_fake/workspaces", timeout=10).status_code == 200
+        s.proc.send_signal(signal.SIGTERM)
+        s.proc.wait(timeout=20)
+        assert "WARNING: the control API is open" in s.proc.stderr.read()  # type: ignore[union-attr]
+
+
+def test_a_loopback_state_file_is_not_served_beyond_loopback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from fakelinear.handler import FakeLinear
+
+    state = tmp_path / "state.json"
+    with FakeLinear(state_file=state):
+        pass
+    assert main(["serve", "--host", "0.0.0.0", "--control-key", "k" * 20, "--state", str(state)]) == 2
+    assert "derive from the seed alone" in capsys.readouterr().err
+    # A file made beyond loopback keeps its secret salt: restarts and resets keep the keys.
+    salted = tmp_path / "salted.json"
+    with FakeLinear(state_file=salted, key_salt="s3cr3t") as first:
+        keys = first.tokens
+    with FakeLinear(state_file=salted, key_salt="another") as again:
+        assert again.tokens == keys and not again.keys_predictable
+        again.reset()
+        assert again.tokens == keys
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--log-level", "bogus"], "invalid choice: 'bogus'"),
+        (["--tokens-file", "/proc/x"], "--tokens-file /proc/x: cannot write"),
+        (["--ready-file", "/nonexistent-dir/ready"], "--ready-file /nonexistent-dir/ready: folder /nonexistent-dir does not exist"),
+        (["--header-timeout", "0"], "expected seconds between 0 and 86400"),
+        (["--max-complexity", "-5"], "expected a positive integer"),
+    ],
+)
+def test_more_bad_flags_fail_clearly(flags: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        raise SystemExit(main(["serve", *flags]))
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert needle in captured.err and "Traceback" not in captured.err
+    assert captured.out == ""  # no URL printed for a server that is not running
+
+
+def test_seed_or_workspaces_conflicting_with_the_state_file_are_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / "state.json"
+    with serve("--state", str(state), workspaces=1):
+        pass
+    assert main(["serve", "--state", str(state), "--seed", "6"]) == 2
+    assert "was made with seed 0, not 6" in capsys.readouterr().err
+    assert main(["serve", "--state", str(state), "--workspaces", "2"]) == 2
+    assert "holds 1 workspace(s), not 2" in capsys.readouterr().err
+
+
+def test_short_keys_are_masked_with_fewer_characters_in_the_banner(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    from fakelinear.handler import FakeLinear
+
+    with FakeLinear(state_file=state, workspaces=2):
+        pass
+    data = json.loads(state.read_text())
+    data["keys"] = [["abcdef", data["keys"][0][1]], ["k3y-0123456789", data["keys"][1][1]]]
+    state.write_text(json.dumps(data))
+    with serve("--state", str(state), workspaces=2) as s:
+        banner = "\n".join(s.output)
+        assert "abcdef" not in banner and "k3y-0123456789" not in banner
+        assert "token …f\n" in banner + "\n" and "token …789" in banner

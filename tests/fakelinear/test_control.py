@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from fakelinear.handler import FakeLinear
+from fakelinear.http import Request
 from tests.fakelinear.transport_fixtures import LinearHTTP, open_linear_http
 
 TEAM_CREATE = "mutation T($i: TeamCreateInput!) { teamCreate(input: $i) { success team { id key } } }"
@@ -139,3 +143,130 @@ def test_journal_stays_readable_after_a_deeply_nested_request() -> None:
     journal = fake.handle(Request("GET", "/_fake/journal", {}, b""))
     assert journal.status == 200, journal.body[:200]
     assert isinstance(_json.loads(journal.body), (list, dict))
+
+
+# ---------------------------------------------------------------- bodies are validated (issue 12, break 1)
+
+BAD_ADVANCES = [
+    (b'{"seconds": NaN}', "NaN is not a JSON number"),
+    (b'{"seconds": Infinity}', "Infinity is not a JSON number"),
+    (b'{"seconds": -Infinity}', "-Infinity is not a JSON number"),
+    (b'{"seconds": 1e308}', "seconds must be a finite number from 0 to"),
+    (b'{"seconds": 3e11}', "seconds must be a finite number from 0 to"),
+    (b'{"seconds": -1}', "seconds must be a finite number from 0 to"),
+    (b'{"seconds": "60"}', "seconds must be a number"),
+    (b'{"seconds": true}', "seconds must be a number"),
+    (b'{"seconds": 5, "minutes": 1}', "unknown field 'minutes' (allowed: seconds)"),
+    (b"{}", "seconds is required"),
+    (b"[5]", "must be a JSON object"),
+]
+
+
+@pytest.mark.parametrize(("body", "message"), BAD_ADVANCES, ids=[b.decode() for b, _ in BAD_ADVANCES])
+def test_clock_advance_refuses_what_would_break_the_clock(body: bytes, message: str) -> None:
+    fake = FakeLinear(seed=1)
+    before = fake.clock.now()
+    r = fake.handle(Request("POST", "/_fake/clock/advance", {"content-type": "application/json"}, body))
+    assert r.status == 400, r.body
+    assert message in json.loads(r.body)["error"]
+    assert fake.clock.now() == before
+    ok = fake.handle(Request("POST", "/graphql", {"authorization": fake.tokens[0], "content-type": "application/json"},
+                             b'{"query": "{ viewer { id createdAt } }"}'))
+    assert ok.status == 200, ok.body
+
+
+def test_a_clock_past_9999_is_refused_even_in_small_steps() -> None:
+    fake = FakeLinear(seed=1)
+    step = {"seconds": 100 * 365.25 * 86400}
+    codes = [fake.handle(Request("POST", "/_fake/clock/advance", {}, json.dumps(step).encode())).status for _ in range(80)]
+    assert 400 in codes and codes.index(400) > 70  # ~79 centuries fit between 2026 and 9999
+    assert fake.clock.now() <= 253402300799.0
+    assert fake.handle(Request("GET", "/_fake/clock", {}, b"")).status == 200
+
+
+def test_a_hostile_advance_never_reaches_the_state_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    fake = FakeLinear(seed=1, state_file=path)
+    for body, _ in BAD_ADVANCES:
+        fake.handle(Request("POST", "/_fake/clock/advance", {}, body))
+    saved = json.loads(path.read_text())  # strict JSON: no Infinity/NaN inside
+    assert saved["clock"] == fake.clock.now()
+    fake.close()
+    with FakeLinear(state_file=path) as again:  # and it restarts fine
+        assert again.clock.now() == fake.clock.now()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("/_fake/workspaces", {"name": "X", "tier": "gold"}, "unknown field 'tier'"),
+        ("/_fake/workspaces", {"name": ""}, "name must be a non-empty string"),
+        ("/_fake/workspaces", {"name": "x" * 300}, "at most 256 characters"),
+        ("/_fake/workspaces", {"seed_content": "yes"}, "seed_content must be true or false"),
+        ("/_fake/reset", {"hard": True}, "unknown field 'hard' (allowed: none)"),
+        ("/_fake/faults", {"profile": "calm", "extra": 1}, "takes a profile name and nothing else"),
+        ("/_fake/faults", {"profile": 7}, "takes a profile name"),
+        ("/_fake/faults", {"replace": "yes"}, "takes those two fields only"),
+        ("/_fake/faults", {"plan": {}, "junk": 1}, "invalid fault plan"),
+    ],
+)
+def test_control_bodies_take_known_fields_only(path: str, body: dict, message: str) -> None:
+    fake = FakeLinear(seed=1)
+    before = (fake.tokens, fake.snapshot(), fake.plan.to_dict())
+    r = fake.handle(Request("POST", path, {"content-type": "application/json"}, json.dumps(body).encode()))
+    assert r.status == 400, r.body
+    assert message in json.loads(r.body)["error"]
+    assert (fake.tokens, fake.snapshot(), fake.plan.to_dict()) == before
+
+
+# ---------------------------------------------------------------- health and the route table
+
+
+def test_health_reports_version_schema_uptime_and_workspaces(linear_http: LinearHTTP) -> None:
+    import fakelinear
+
+    r = linear_http.control("GET", "/_fake/health")
+    assert r.status_code == 200
+    health = r.json()
+    assert health["status"] == "ok" and health["version"] == fakelinear.__version__
+    from fakelinear.api.schema_loader import sdk_version
+
+    assert health["schema_version"] == f"@linear/sdk {sdk_version()}" and health["workspaces"] == 2
+    assert isinstance(health["uptime_seconds"], float) and health["uptime_seconds"] >= 0
+    assert linear_http.fake.tokens[0] not in r.text
+
+
+def test_health_is_open_with_a_control_key_and_nothing_else_is() -> None:
+    from fakelinear.control import URL_PATHS
+
+    fake = FakeLinear(control_key="k" * 20)
+    for path, methods in URL_PATHS.items():
+        for method in methods:
+            r = fake.handle(Request(method, path, {}, b""))
+            expected = 200 if path == "/_fake/health" else 401
+            assert r.status == expected, (method, path, r.body)
+
+
+def test_every_route_in_the_table_answers() -> None:
+    from fakelinear.control import URL_PATHS
+
+    fake = FakeLinear(seed=1)
+    bodies = {"/_fake/clock/advance": b'{"seconds": 1}', "/_fake/faults": b'{"profile": "calm"}'}
+    for path, methods in URL_PATHS.items():
+        for method in methods:
+            r = fake.handle(Request(method, path, {}, bodies.get(path, b"") if method == "POST" else b""))
+            assert r.status in (200, 201), (method, path, r.body)
+            json.loads(r.body)
+        wrong = "DELETE"
+        assert fake.handle(Request(wrong, path, {}, b"")).status == 405
+
+
+def test_health_names_a_custom_schema_by_file_and_hash(tmp_path: Path) -> None:
+    import hashlib
+
+    sdl = tmp_path / "prod.graphql"
+    sdl.write_text("type Query { ping: String }\n")
+    fake = FakeLinear(schema=sdl)
+    digest = hashlib.sha256(sdl.read_bytes()).hexdigest()[:12]
+    health = json.loads(fake.handle(Request("GET", "/_fake/health", {}, b"")).body)
+    assert health["schema_version"] == f"custom prod.graphql (sha256 {digest})"

@@ -418,14 +418,3 @@ def test_overrides_calm_and_apply() -> None:
     h.faults.clear()
     assert h.faults.plan == profile("storm")
 
-
-def test_complexity_cache_ignores_an_entry_left_by_another_document() -> None:
-    # The cache is keyed by id(document); a freed document's id can be reused by a new one.
-    from graphql import parse
-
-    from fakelinear.faults import complexity
-
-    document = parse("{ issues(first: 10) { nodes { id title } } }")
-    fresh = complexity.estimate(document, None)
-    complexity._cache[(id(document), ())] = (object(), fresh + 1000)  # a stale neighbour
-    assert complexity.estimate(document, None) == fresh

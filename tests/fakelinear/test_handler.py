@@ -313,14 +313,16 @@ def test_state_file_round_trip(tmp_path: Path) -> None:
     fake.add_workspace(name="Third")
     fake.advance(100)
     clock_then = fake.clock.now()
-    again = FakeLinear(seed=999, workspaces=0, state_file=path)  # seed/workspaces ignored: restored
+    fake.close()  # one fake per state file: the first lets go of it
+    again = FakeLinear(state_file=path)  # seed, keys, workspaces and clock come from the file
+    assert again.seed == 4
     assert again.tokens == tokens + [fake.tokens[2]]
     assert again.clock.now() == clock_then
     _, body = post(again, {"query": "{ teams { nodes { key } } }"})
     assert "KEP" in {t["key"] for t in body["data"]["teams"]["nodes"]}
     assert again.snapshot() == fake.snapshot()
-    # No temp files left behind.
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+    # No temp files left behind (the lock file stays: see fakelinear/statefile.py).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json", "state.json.lock"]
 
 
 def test_state_file_written_before_the_response(tmp_path: Path) -> None:
@@ -377,3 +379,87 @@ def test_requests_refused_before_the_api_are_journaled_without_keys() -> None:
     assert rejected[1].workspace_id == fake.model.workspaces()[0].id
     assert rejected[2].key_masked == "…"
     assert unknown not in fake.journal.to_json() and fake.tokens[0] not in fake.journal.to_json()
+
+
+# ---------------------------------------------------------------- durability: failures and conflicts
+
+
+def _break_folder(folder: Path) -> Path:
+    """Make writes into ``folder`` fail for real (even as root): move it away and put a
+    regular file in its place. Returns where the folder went."""
+    moved = folder.with_name(folder.name + "-moved")
+    folder.rename(moved)
+    folder.write_text("not a folder")
+    return moved
+
+
+def test_a_write_whose_persist_fails_is_rolled_back_answered_and_journaled(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    fake = FakeLinear(seed=4, state_file=folder / "state.json", plan="unlimited")
+    team = post(fake, {"query": TEAM_CREATE, "variables": {"i": {"name": "Kept", "key": "KEP"}}})[1]
+    team_id = team["data"]["teamCreate"]["team"]["id"]
+    moved = _break_folder(folder)
+    status, body = post(fake, {"query": ISSUE_CREATE, "variables": {"i": {"teamId": team_id, "title": "lost"}}})
+    assert status == 500
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "rolled back" in error["message"] and "nothing was changed" in error["extensions"]["userPresentableMessage"]
+    entry = fake.journal.entries()[-1]
+    assert (entry.operation_name, entry.status, entry.error_code, entry.committed) == (None, 500, "INTERNAL_SERVER_ERROR", False)
+    assert entry.root_fields == ("issueCreate",)
+    # Not applied in memory either: not readable, not listed, the number is not used up.
+    issues = post(fake, {"query": "{ issues { nodes { title } } }"})[1]["data"]["issues"]["nodes"]
+    assert issues == []
+    # The folder comes back: the next write succeeds and takes number 1.
+    folder.unlink()
+    moved.rename(folder)
+    status, body = post(fake, {"query": ISSUE_CREATE, "variables": {"i": {"teamId": team_id, "title": "saved"}}})
+    assert status == 200 and body["data"]["issueCreate"]["issue"]["identifier"] == "KEP-1"
+    fake.close()
+    again = FakeLinear(state_file=folder / "state.json")
+    titles = [i["title"] for i in again.snapshot()["workspaces"][0]["entities"]["Issue"]]
+    assert titles == ["saved"]
+    again.close()
+
+
+def test_control_changes_whose_persist_fails_are_rolled_back(tmp_path: Path) -> None:
+    from fakelinear.control import PersistError
+
+    folder = tmp_path / "data"
+    fake = FakeLinear(seed=4, state_file=folder / "state.json")
+    post(fake, {"query": TEAM_CREATE, "variables": {"i": {"name": "Kept", "key": "KEP"}}})
+    before_tokens, before_state, before_now = fake.tokens, fake.snapshot(), fake.clock.now()
+    _break_folder(folder)
+    with pytest.raises(PersistError, match="rolled back"):
+        fake.add_workspace(name="Lost")
+    with pytest.raises(PersistError):
+        fake.reset()
+    with pytest.raises(PersistError):
+        fake.advance(60)
+    assert fake.tokens == before_tokens and fake.snapshot() == before_state
+    assert fake.clock.now() == before_now
+    assert len(fake.journal) == 1  # reset did not happen: the journal is still there
+    # Over the control API: 503 with the reason, state unchanged.
+    for method, path, body in (("POST", "/_fake/workspaces", b'{"name": "Lost"}'), ("POST", "/_fake/reset", b""),
+                               ("POST", "/_fake/clock/advance", b'{"seconds": 5}')):
+        response = fake.handle(Request(method, path, {"content-type": "application/json"}, body))
+        assert response.status == 503, response.body
+        assert "could not write the state file" in json.loads(response.body)["error"]
+    assert fake.tokens == before_tokens and fake.snapshot() == before_state
+    fake.close()
+
+
+def test_explicit_seed_or_workspaces_must_match_the_state_file(tmp_path: Path) -> None:
+    from fakelinear.handler import StateConflictError
+
+    path = tmp_path / "state.json"
+    with FakeLinear(seed=5, workspaces=2, state_file=path):
+        pass
+    with pytest.raises(StateConflictError, match="made with seed 5, not 6"):
+        FakeLinear(seed=6, state_file=path)
+    with pytest.raises(StateConflictError, match="holds 2 workspace\\(s\\), not 3"):
+        FakeLinear(workspaces=3, state_file=path)
+    with FakeLinear(seed=5, workspaces=2, state_file=path) as same:
+        assert same.seed == 5
+    with FakeLinear(state_file=path) as from_file:  # nothing given: the file decides
+        assert from_file.seed == 5 and len(from_file.tokens) == 2

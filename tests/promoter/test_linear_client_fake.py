@@ -131,7 +131,11 @@ def test_auth_and_validation(env):
     with pytest.raises(GraphQLValidationError):
         client.execute("query { viewer { noSuchField } }")
     with pytest.raises(LinearError, match="250"):
-        client.issues(first=251)
+        # A bare list: the client's full ISSUES document at 251 per page is over Linear's
+        # 10,000-point complexity limit (labels default to 50 per issue) and is refused first.
+        client.execute("query { issues(first: 251) { nodes { id } } }")
+    with pytest.raises(LinearError, match="Query too complex"):
+        client.issues(first=250)
 
 
 def test_async_client_against_the_fake(env):

@@ -99,3 +99,38 @@ def test_sigkill_mid_load_keeps_every_acknowledged_write(tmp_path: Path) -> None
                 assert number == max(used) + 1
     finally:
         restarted.stop()
+
+
+def test_a_failed_persist_on_loopback_is_answered_journaled_and_not_applied(tmp_path: Path) -> None:
+    """Issue 12, break 4: the write used to stay applied (and readable) after its persist
+    failed, then vanish on restart. Now it is rolled back, answered 500 and journaled."""
+    from fakelinear.clock import RealClock
+    from fakelinear.handler import FakeLinear
+    from fakelinear.transports.server import ServerThread
+
+    folder = tmp_path / "data"
+    fake = FakeLinear(seed=13, clock=RealClock(), plan="unlimited", state_file=folder / "state.json")
+    token = fake.tokens[0]
+    team = fake.workspace_for(token).team("ENG").id
+    with ServerThread(fake) as server, httpx.Client(base_url=server.base_url, timeout=10, verify=NO_TLS) as http:
+        def create(title: str) -> httpx.Response:
+            return http.post("/graphql", json={"query": CREATE, "variables": {"input": {"teamId": team, "title": title}}},
+                             headers={"authorization": token})
+
+        assert create("before").status_code == 200
+        moved = folder.with_name("moved")
+        folder.rename(moved)
+        folder.write_text("a file where the folder was: every write fails")
+        failed = create("lost")
+        assert failed.status_code == 500
+        assert failed.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+        journal = http.get("/_fake/journal", params={"limit": "1"}).json()["entries"][0]
+        assert (journal["status"], journal["error_code"], journal["committed"]) == (500, "INTERNAL_SERVER_ERROR", False)
+        titles = [i["title"] for i in http.get("/_fake/state").json()["workspaces"][0]["entities"]["Issue"]]
+        assert titles == ["before"]
+        folder.unlink()
+        moved.rename(folder)
+        assert create("after").json()["data"]["issueCreate"]["issue"]["number"] == 2
+    fake.close()
+    with FakeLinear(state_file=folder / "state.json") as again:
+        assert [i["title"] for i in again.snapshot()["workspaces"][0]["entities"]["Issue"]] == ["before", "after"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -95,6 +96,12 @@ CASES = [
     Case("lone surrogate in the query", b'{"query": "{ viewer { id } } # \\ud800"}', 400, "GRAPHQL_PARSE_FAILED"),
     Case("lone surrogate in a string", b'{"query": "{ issue(id: \\"\\udfff\\") { id } }"}', 400, "GRAPHQL_PARSE_FAILED"),
     Case("lone surrogate in variables", b'{"query": "{ viewer { id } }", "variables": {"x": "\\ud800"}}', 200, ""),
+    # NaN/Infinity are not JSON (Linear's parser refuses them; they used to reach the API).
+    Case("NaN in variables", b'{"query": "query Q($n: Int) { issues(first: $n) { nodes { id } } }", "variables": {"n": NaN}}', 400, "BAD_REQUEST"),
+    Case("Infinity in variables", b'{"query": "{ viewer { id } }", "variables": {"x": Infinity}}', 400, "BAD_REQUEST"),
+    # Cost limits (issue 12): refused before they run, with Linear's "Query too complex".
+    Case("thousands of aliases", json.dumps({"query": "{" + " ".join(f"a{i}: viewer {{ id }}" for i in range(9_200)) + "}"}).encode(), 400, "INPUT_ERROR"),
+    Case("nested connections", b'{"query": "{ issues { nodes { team { issues { nodes { team { issues { nodes { id } } } } } } } } }"}', 400, "INPUT_ERROR"),
     Case("GET /graphql", b"", 405, "METHOD_NOT_ALLOWED", method="GET"),
     Case("unknown path", VIEWER, 404, "NOT_FOUND", path="/graphql/../../etc/passwd"),
     Case("no key", VIEWER, 401, "AUTHENTICATION_ERROR", key=lambda t: None),
@@ -141,6 +148,71 @@ def test_hostile_request_gets_linear_error_and_server_keeps_serving(
     assert "Traceback" not in r.text and "File \"" not in r.text
     assert token not in r.text
     _assert_still_serving(http_client, base_url, token)
+
+
+@dataclass(frozen=True)
+class ControlCase:
+    """One hostile control request: what it must answer and a fragment of the message."""
+
+    name: str
+    method: str
+    path: str
+    body: bytes
+    status: int
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+CONTROL_CASES = [
+    ControlCase("advance NaN", "POST", "/_fake/clock/advance", b'{"seconds": NaN}', 400, "NaN is not a JSON number"),
+    ControlCase("advance Infinity", "POST", "/_fake/clock/advance", b'{"seconds": Infinity}', 400, "Infinity is not a JSON number"),
+    ControlCase("advance 1e308", "POST", "/_fake/clock/advance", b'{"seconds": 1e308}', 400, "finite number from 0 to"),
+    ControlCase("advance 3e11", "POST", "/_fake/clock/advance", b'{"seconds": 3e11}', 400, "finite number from 0 to"),
+    ControlCase("advance a string", "POST", "/_fake/clock/advance", b'{"seconds": "5"}', 400, "seconds must be a number"),
+    ControlCase("advance unknown field", "POST", "/_fake/clock/advance", b'{"seconds": 1, "x": 2}', 400, "unknown field 'x'"),
+    ControlCase("advance not an object", "POST", "/_fake/clock/advance", b"[1]", 400, "must be a JSON object"),
+    ControlCase("advance not JSON", "POST", "/_fake/clock/advance", b"seconds=5", 400, "must be a JSON object"),
+    ControlCase("advance nested 100k", "POST", "/_fake/clock/advance", b"[" * 100_000 + b"]" * 100_000, 400, "must be a JSON object"),
+    ControlCase("advance non-UTF-8", "POST", "/_fake/clock/advance", b'{"seconds": "\xff"}'.replace(b"\\xff", b"\xff"), 400, "must be a JSON object"),
+    ControlCase("advance 300 KB body", "POST", "/_fake/clock/advance", b'{"seconds": 1, "pad": "' + b"x" * 300_000 + b'"}', 413, "too large"),
+    ControlCase("workspace unknown field", "POST", "/_fake/workspaces", b'{"name": "a", "owner": "me"}', 400, "unknown field 'owner'"),
+    ControlCase("workspace name a number", "POST", "/_fake/workspaces", b'{"name": 5}', 400, "name must be a non-empty string"),
+    ControlCase("workspace plan", "POST", "/_fake/workspaces", b'{"plan": "enterprise"}', 400, "plan must be"),
+    ControlCase("workspace seed_content NaN", "POST", "/_fake/workspaces", b'{"seed_content": NaN}', 400, "NaN is not a JSON number"),
+    ControlCase("reset with a body", "POST", "/_fake/reset", b'{"everything": true}', 400, "unknown field 'everything'"),
+    ControlCase("faults unknown section", "POST", "/_fake/faults", b'{"phantom_conflicts": {}}', 400, "invalid fault plan"),
+    ControlCase("faults NaN probability", "POST", "/_fake/faults", b'{"gateway": {"probability": NaN}}', 400, "NaN is not a JSON number"),
+    ControlCase("faults profile junk", "POST", "/_fake/faults", b'{"profile": "nope"}', 400, "invalid fault plan"),
+    ControlCase("faults profile not a string", "POST", "/_fake/faults", b'{"profile": ["storm"]}', 400, "invalid fault plan"),
+    ControlCase("journal bad limit", "GET", "/_fake/journal?limit=lots", b"", 400, "limit must be an integer"),
+    ControlCase("journal unknown filter", "GET", "/_fake/journal?owner=me", b"", 400, "unknown journal filter"),
+    ControlCase("unknown route", "GET", "/_fake/secrets", b"", 404, "no control route"),
+    ControlCase("unknown route deep", "POST", "/_fake/clock/advance/more", b"{}", 404, "no control route"),
+    ControlCase("wrong method", "DELETE", "/_fake/state", b"", 405, "not allowed here"),
+    ControlCase("GET with a junk body is fine", "GET", "/_fake/clock", b"{nope", 200, ""),
+]
+
+
+@pytest.mark.parametrize("case", CONTROL_CASES, ids=[c.name for c in CONTROL_CASES])
+def test_hostile_control_request_gets_a_clear_error_and_changes_nothing(
+    shared_loopback: tuple[FakeLinear, str], http_client: httpx.Client, case: ControlCase
+) -> None:
+    fake, base_url = shared_loopback
+
+    def state() -> tuple[object, ...]:
+        # A real clock: what may not move is its offset (what /_fake/clock/advance adds).
+        return fake.tokens, fake.snapshot(), round(fake.clock.now() - time.time()), fake.plan.to_dict()
+
+    before = state()
+    r = http_client.request(case.method, base_url + case.path, content=case.body,
+                            headers={"content-type": "application/json", **case.headers})
+    assert r.status_code == case.status, r.text[:300]
+    if case.message:
+        assert case.message in r.json()["error"], r.text[:300]
+    assert "Traceback" not in r.text
+    assert state() == before
+    assert http_client.get(base_url + "/_fake/health").json()["status"] == "ok"
+    _assert_still_serving(http_client, base_url, fake.tokens[0])
 
 
 def _raw(port: int, request: bytes) -> bytes:

@@ -42,7 +42,8 @@ MARKER = "SeCrEtMaRkEr"
 def _marked_fake(tmp_path: Path) -> tuple[FakeLinear, list[str]]:
     """A fake whose two API keys contain MARKER (state file written, keys swapped, reloaded)."""
     state = tmp_path / "state.json"
-    FakeLinear(seed=31, clock=VirtualClock(), workspaces=2, state_file=state)
+    with FakeLinear(seed=31, clock=VirtualClock(), workspaces=2, state_file=state):
+        pass  # writes the file, then lets go of its lock
     data = json.loads(state.read_text())
     marked = [f"lin_api_{MARKER}{n}x{'q' * 20}{n}ab{n}cd" for n in range(len(data["keys"]))]
     data["keys"] = [[tok, ws] for tok, (_, ws) in zip(marked, data["keys"], strict=True)]
@@ -150,3 +151,33 @@ def _flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: HttpClock, bas
     print(buf.getvalue())
     assert code == 0, buf.getvalue()
     client.close()
+
+
+def test_short_keys_show_fewer_characters_in_journal_control_api_and_cleanup(tmp_path: Path) -> None:
+    """Keys of 6 characters or fewer used to be shown whole (journal, linear-cleanup);
+    now at most a quarter of a key shows (issue 12, break 7)."""
+    from fakelinear.masking import mask_secret
+
+    state = tmp_path / "state.json"
+    with FakeLinear(seed=2, workspaces=3, state_file=state):
+        pass
+    data = json.loads(state.read_text())
+    short = ["ab12", "Zq9xY7", "k3y-01234567"]  # 4, 6 and 12 characters
+    data["keys"] = [[key, ws] for key, (_, ws) in zip(short, data["keys"], strict=True)]
+    state.write_text(json.dumps(data))
+    assert [mask_secret(k) for k in short] == ["…2", "…7", "…567"]
+    with FakeLinear(seed=2, workspaces=3, state_file=state, clock=VirtualClock()) as fake, ServerThread(fake) as server:
+        with httpx.Client(timeout=10) as http:
+            for key in short + ["wrong1"]:
+                http.post(server.graphql_url, json={"query": "{ viewer { id } }"}, headers={"authorization": key})
+            control = "\n".join(http.get(server.base_url + p).text for p in ("/_fake/journal", "/_fake/workspaces"))
+        buf = io.StringIO()
+        code, _ = cleanup_cli.run(short, url=server.graphql_url, clock=fake.clock, console=Console(file=buf, width=200))
+        assert code == 0, buf.getvalue()
+        shown = "\n".join([fake.journal.to_json(), control, buf.getvalue()])
+    assert [e.key_masked for e in fake.journal.entries()][:4] == ["…2", "…7", "…567", "…1"]
+    for key in short + ["wrong1"]:
+        allowed = len(key) // 4
+        assert key not in shown
+        assert "…" + key[-(allowed + 1):] not in shown  # never one character more than allowed
+    assert "token …567" in buf.getvalue() or "…567" in buf.getvalue()  # cleanup shows the masked form
