@@ -148,6 +148,8 @@ def _add_serve(sub: Any) -> None:
     serve.add_argument("--virtual-clock", action="store_true", help="virtual time (moves only via /_fake/clock/advance)")
     serve.add_argument("--tokens-file", metavar="F", default=None, help="write the ';'-separated token pool file")
     serve.add_argument("--ready-file", metavar="PATH", default=None, help="write the base URL here once the server accepts connections")
+    serve.add_argument("--schema", metavar="SDL", default=None,
+                       help="serve this SDL instead of Linear's schema as shipped (e.g. from `fakelinear schema pull`)")
     serve.add_argument("--state", metavar="FILE", default=None, help="persist state here (survives restarts and kill -9; one server per file)")
     serve.add_argument(
         "--control-key",
@@ -278,6 +280,7 @@ def _fault_plan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> An
 
 
 def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from fakelinear.api.schema_loader import SchemaLoadError
     from fakelinear.auth import is_loopback_host
     from fakelinear.clock import RealClock, VirtualClock
     from fakelinear.handler import FakeLinear, StateConflictError, mask_token
@@ -313,8 +316,9 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             max_result_nodes=args.max_result_nodes,
             # Beyond loopback nobody may compute the keys from the (default) seed.
             key_salt=secrets.token_hex(16) if beyond_loopback else None,
+            schema=args.schema,
         )
-    except (StateFileError, StateConflictError) as exc:
+    except (StateFileError, StateConflictError, SchemaLoadError) as exc:
         return _error(f"cannot start: {exc}")
     except (OSError, ValueError, KeyError) as exc:
         return _error(f"cannot start: {type(exc).__name__}: {exc}")

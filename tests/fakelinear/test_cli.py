@@ -373,3 +373,23 @@ def test_short_keys_are_masked_with_fewer_characters_in_the_banner(tmp_path: Pat
         banner = "\n".join(s.output)
         assert "abcdef" not in banner and "k3y-0123456789" not in banner
         assert "token …f\n" in banner + "\n" and "token …789" in banner
+
+
+def test_serve_schema_serves_another_sdl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.fakelinear.test_custom_schema import SDL
+
+    mini = tmp_path / "mini.graphql"
+    mini.write_text(SDL)
+    tokens = tmp_path / "tokens.txt"
+    with serve("--schema", str(mini), "--tokens-file", str(tokens)) as s:
+        base_url = s.base_url
+        token = next(ln for ln in tokens.read_text().splitlines() if ln.strip() and not ln.startswith("#"))
+        made = gql(base_url, token, 'mutation { widgetCreate(input: {name: "cog"}) { widget { name } } }')
+        assert made.json() == {"data": {"widgetCreate": {"widget": {"name": "cog"}}}}
+        linear = gql(base_url, token, "{ issues { nodes { id } } }")  # Linear's fields are not served
+        assert linear.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    bad = tmp_path / "bad.graphql"
+    bad.write_text("type Query { oops: Nope }")
+    assert main(["serve", "--schema", str(bad)]) == 2  # a configuration error
+    err = capsys.readouterr().err
+    assert "bad.graphql is not a valid GraphQL schema" in err and "Traceback" not in err
