@@ -9,7 +9,11 @@ nothing but ``…``).
 
 from __future__ import annotations
 
-__all__ = ["MAX_SHOWN", "mask_secret"]
+import json
+import re
+from typing import Any
+
+__all__ = ["MAX_SHOWN", "mask_secret", "mask_secret_fields", "mask_secret_fields_in_body"]
 
 #: The most trailing characters ever shown.
 MAX_SHOWN = 6
@@ -21,3 +25,40 @@ def mask_secret(secret: str | None) -> str:
         return "…"
     shown = min(MAX_SHOWN, len(secret) // 4)
     return "…" + secret[len(secret) - shown :] if shown else "…"
+
+
+#: Field names whose values are secrets wherever they appear (a webhook's ``secret``, a
+#: ``token``, an ``apiKey`` ...): the journal records them masked.
+SECRET_FIELD = re.compile(r"secret|password|token|apikey", re.IGNORECASE)
+_SECRET_BYTES = re.compile(rb"secret|password|token|apikey", re.IGNORECASE)
+
+
+def mask_secret_fields(value: Any) -> Any:
+    """``value`` with every string under a secret-named key masked (returns ``value`` itself
+    when there is nothing to mask, so the common case costs one walk and no copy)."""
+    if isinstance(value, dict):
+        out = None
+        for key, item in value.items():
+            masked = (mask_secret(item) if isinstance(item, str) and SECRET_FIELD.search(key)
+                      else mask_secret_fields(item))
+            if masked is not item:
+                if out is None:
+                    out = dict(value)
+                out[key] = masked
+        return value if out is None else out
+    if isinstance(value, list):
+        items = [mask_secret_fields(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def mask_secret_fields_in_body(body: bytes | None) -> bytes | None:
+    """A JSON response body with secret-named fields masked (untouched when it has none)."""
+    if not body or not _SECRET_BYTES.search(body):
+        return body
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return body
+    masked = mask_secret_fields(parsed)
+    return body if masked is parsed else json.dumps(masked, separators=(",", ":")).encode()

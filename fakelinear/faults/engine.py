@@ -34,6 +34,7 @@ from fakelinear.faults.lag import LagState, LagVisibility
 from fakelinear.faults.plan import FaultPlan
 from fakelinear.faults.validation import OPERATION_PREFIX
 from fakelinear.http import Response
+from fakelinear.masking import mask_secret_fields, mask_secret_fields_in_body
 
 Execute = Callable[[Visibility], Any]
 _BEFORE_TRANSPORT = ("connection_reset", "read_timeout")
@@ -259,7 +260,7 @@ class FaultEngine:
             ctx.operation_name,
             ctx.root_fields,
             ctx.body_hash,
-            ctx.variables,
+            mask_secret_fields(ctx.variables),  # a webhook's secret is never journaled whole
             0 if cut else response.status,
             error_code,
             decision,
@@ -267,7 +268,7 @@ class FaultEngine:
             detail,
             # The prepared document's text is shared by every request with that text.
             getattr(ctx.prepared, "query", None) or ctx.query,
-            None if cut else response.body,
+            None if cut else mask_secret_fields_in_body(response.body),
         )
         return response
 

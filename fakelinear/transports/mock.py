@@ -128,24 +128,24 @@ class LinearRouter(respx.MockRouter):
         later = self._later()
         if not self.is_linear(request):
             self._not_ours(request, later)
-        for router in reversed(later):
+        for router in reversed(later):  # innermost first
             if _claims(router, request):
                 try:
                     return router.handler(request)
                 except (PassThrough, AllMockedAssertionError):
-                    break
+                    continue  # it passes: the next router out (maybe a nearer fake) answers
         return self._answer(request)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
         later = self._later()
         if not self.is_linear(request):
             self._not_ours(request, later)
-        for router in reversed(later):
+        for router in reversed(later):  # innermost first
             if _claims(router, request):
                 try:
                     return await router.async_handler(request)
                 except (PassThrough, AllMockedAssertionError):
-                    break
+                    continue
         return self._answer(request)
 
 

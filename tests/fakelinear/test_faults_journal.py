@@ -62,3 +62,20 @@ def test_assertion_helpers() -> None:
         j.assert_called(operation="issueCreate")
     with pytest.raises(AssertionError, match="expected operation='viewer' 0 time"):
         j.assert_not_called(operation="viewer")
+
+
+def test_the_journal_never_holds_a_secret_whole() -> None:
+    fake = FakeLinear(seed=2, plan="unlimited")
+    secret = "whsec-" + "s" * 40
+    query = ("mutation($i: WebhookCreateInput!) { webhookCreate(input: $i) { success"
+             " webhook { id secret url } } }")
+    body = json.dumps({"query": query, "variables": {"i": {
+        "url": "http://127.0.0.1:9/hook", "teamId": "ENG", "resourceTypes": ["Issue"], "secret": secret}}})
+    response = fake.handle(Request("POST", "/graphql", {"authorization": fake.tokens[0],
+                                                        "content-type": "application/json"}, body.encode(), b""))
+    assert secret in response.body.decode()  # the client gets what it asked for
+    entry = fake.journal.last(operation="webhookCreate")
+    assert entry is not None
+    recorded = json.dumps(entry.request, ensure_ascii=False) + json.dumps(entry.response, ensure_ascii=False)
+    assert secret not in recorded and "…" + secret[-6:] in recorded
+    assert entry.response["data"]["webhookCreate"]["webhook"]["url"] == "http://127.0.0.1:9/hook"

@@ -270,6 +270,24 @@ def test_composes_with_respx_routers_started_inside() -> None:
     assert len(fake.requests) == 3
 
 
+def test_a_pass_through_reaches_the_nearest_fake_not_an_outer_one() -> None:
+    """An outer ``mock_linear`` (the plugin's session-wide one, say) must not answer what an
+    inner ``mock_linear`` owns when a router started inside both passes the request on."""
+    import respx
+
+    outer, inner = EchoFake(), EchoFake()
+    with mock_linear(outer), mock_linear(inner), respx.mock() as user:
+        user.route().pass_through()
+        assert httpx.post("https://api.linear.app/graphql", json={}).status_code == 201
+
+        async def go() -> int:
+            async with httpx.AsyncClient() as client:
+                return (await client.post("https://api.linear.app/graphql", json={})).status_code
+
+        assert asyncio.run(go()) == 201
+    assert (len(inner.requests), len(outer.requests)) == (2, 0)
+
+
 def test_requests_clients_are_intercepted_and_other_hosts_pass() -> None:
     requests = pytest.importorskip("requests")
     from fakelinear.transports.requests_mock import mock_linear_requests
