@@ -34,10 +34,11 @@ import math
 import os
 import secrets
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from fakelinear.files import write_atomically
 
 __all__ = ["main", "build_parser", "fault_overrides", "write_tokens_file"]
 
@@ -236,18 +237,7 @@ def write_tokens_file(path: str | os.PathLike[str], tokens: Sequence[str]) -> No
         "# ~/.linear_api_token_test at this file's content.\n" + ";".join(tokens) + "\n"
     )
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tokens-", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomically(target, content, mode=0o600)
 
 
 def _fail(parser: argparse.ArgumentParser, message: str) -> int:

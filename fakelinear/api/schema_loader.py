@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,8 @@ from graphql import (
     build_schema,
     introspection_from_schema,
 )
+
+from fakelinear.files import write_atomically
 
 #: The SDL fakelinear serves by default (generated from @linear/sdk; see source.json).
 DEFAULT_SCHEMA = Path(__file__).with_name("schema") / "linear.graphql"
@@ -111,12 +112,9 @@ def _read_cache(digest: str) -> Any:
 
 def _write_cache(digest: str, introspection: Any) -> None:
     target = _cache_file(digest)
+    payload = {"format": _CACHE_FORMAT, "sha256": digest, "introspection": introspection}
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".schema-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"format": _CACHE_FORMAT, "sha256": digest, "introspection": introspection},
-                      handle, separators=(",", ":"))
-        os.replace(tmp, target)
+        write_atomically(target, json.dumps(payload, separators=(",", ":")))
     except OSError:
         _log.debug("schema cache not written", exc_info=True)

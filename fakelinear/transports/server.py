@@ -34,11 +34,9 @@ import os
 import signal
 import socket
 import struct
-import tempfile
 import threading
 from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import h11
@@ -50,6 +48,7 @@ from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from fakelinear.api import errors as api_errors
+from fakelinear.files import write_atomically
 from fakelinear.handler import MAX_BODY_BYTES
 from fakelinear.http import Request, Response
 
@@ -328,18 +327,7 @@ def uvicorn_config(
 def write_ready_file(path: str | os.PathLike[str], content: str) -> None:
     """Write ``content`` to ``path`` atomically (temp file in the same folder + rename), so a
     watcher never reads half of it."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, content)
 
 
 class FakeServer(uvicorn.Server):
